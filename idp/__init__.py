@@ -1,0 +1,104 @@
+"""The identity provider: `create_app(config)` builds one instance."""
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Mapping
+
+from flask import Flask, g
+from flask_migrate import Migrate
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from idp.clock import SYSTEM_CLOCK
+from idp.config import REPO_ROOT, Settings, load_settings
+from idp.keys.keystore import Keystore
+from idp.keys.master import load_master_key
+from models import db
+
+MIGRATIONS_DIR = str(REPO_ROOT / "models" / "migrations")
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build an app; `config` overrides IDP_* environment settings and Flask config."""
+    settings = load_settings(config)
+    app = Flask(__name__, template_folder=str(REPO_ROOT / "templates"), instance_path=str(settings.instance_dir))
+    app.config.update(
+        IDP_SETTINGS=settings,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update({k: v for k, v in (config or {}).items() if not k.startswith("IDP_")})
+
+    if settings.database_url.startswith("sqlite:///"):
+        settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    master = load_master_key(settings.master_key, settings.keys_dir)
+    app.config.setdefault("SECRET_KEY", master.derive("flask-secret-key"))
+    app.extensions["idp.master_key"] = master
+    app.extensions["idp.keystore"] = Keystore(
+        master, refresh_seconds=settings.key_refresh_seconds, token_lifetime=settings.token_lifetime
+    )
+    app.extensions["idp.clock"] = (config or {}).get("IDP_CLOCK") or SYSTEM_CLOCK
+
+    db.init_app(app)
+    Migrate(app, db, directory=MIGRATIONS_DIR, compare_type=True, render_as_batch=True)
+    _register_blueprints(app)
+    _register_request_hooks(app, settings)
+
+    from idp.cli import idp_cli
+
+    app.cli.add_command(idp_cli)
+    return app
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SQLite ignores foreign keys unless told otherwise, per connection.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from idp.aws.api import blueprint as aws
+    from idp.health import blueprint as health
+    from idp.oidc.discovery import blueprint as discovery
+
+    app.register_blueprint(health)
+    app.register_blueprint(discovery)
+    app.register_blueprint(aws)
+
+
+_bootstrap_lock = threading.Lock()
+
+
+def _register_request_hooks(app: Flask, settings: Settings) -> None:
+    state = {"bootstrapped": not settings.auto_bootstrap}
+
+    @app.before_request
+    def _request_id() -> None:
+        g.request_id = str(uuid.uuid4())
+        if not state["bootstrapped"]:
+            # The server bootstraps itself on its first request (idempotent).
+            with _bootstrap_lock:
+                if not state["bootstrapped"]:
+                    from idp.bootstrap import bootstrap
+
+                    bootstrap(app)
+                    state["bootstrapped"] = True
+
+    @app.after_request
+    def _baseline_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("x-amzn-RequestId", g.get("request_id", ""))
+        return response

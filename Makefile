@@ -1,0 +1,37 @@
+# Two commands: `make run` serves the IdP on http://127.0.0.1:5000, `make test` runs the suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+
+.PHONY: run test bootstrap bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+bootstrap: $(VENV)/.runtime
+	$(BIN)/flask --app app idp bootstrap
+
+run: bootstrap
+	@echo "Serving http://$(HOST):$(PORT)  (issuer $${IDP_ISSUER:-http://127.0.0.1:5000})"
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - app:app
+
+test: $(VENV)/.dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/policy_eval.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

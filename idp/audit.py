@@ -1,0 +1,37 @@
+"""The audit log: one append-only `record` call for every security-relevant event."""
+from __future__ import annotations
+
+from flask import g, has_request_context, request
+
+from idp import clock
+from models import db
+from models.audit import AuditEvent
+
+
+def record(
+    action: str,
+    *,
+    actor: str | None = None,
+    resource: str | None = None,
+    decision: str | None = None,
+    account_id: str | None = None,
+    detail: dict | None = None,
+    commit: bool = False,
+) -> AuditEvent:
+    """Append an event; source address and request id come from the current request."""
+    in_request = has_request_context()
+    event = AuditEvent(
+        occurred_at=clock.now(),
+        request_id=g.get("request_id") if in_request else None,
+        account_id=account_id,
+        actor=actor,
+        action=action,
+        resource=resource,
+        decision=decision,
+        source_ip=request.remote_addr if in_request else None,
+        detail=detail,
+    )
+    db.session.add(event)
+    if commit:
+        db.session.commit()
+    return event

@@ -1,0 +1,1 @@
+"""AWS wire protocols (Query: form in, XML out; rest-json), shared by IAM, STS and the analyzer."""

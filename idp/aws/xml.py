@@ -1,0 +1,49 @@
+"""AWS Query protocol XML: the one place that builds response and error bodies."""
+from __future__ import annotations
+
+from typing import Any
+from xml.sax.saxutils import escape
+
+from flask import Response
+
+from idp.errors import IdpError
+
+XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def _element(name: str, value: Any) -> str:
+    """Render one value: dicts become nested elements, lists become `<member>`s."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        body = "".join(_element(k, v) for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        body = "".join(_element("member", v) for v in value)
+    elif isinstance(value, bool):
+        body = "true" if value else "false"
+    else:
+        body = escape(str(value))
+    return f"<{name}>{body}</{name}>"
+
+
+def render_result(action: str, namespace: str, result: dict | None, request_id: str) -> Response:
+    """`<ActionResponse><ActionResult>...</ActionResult><ResponseMetadata/>` as AWS sends it."""
+    result_xml = _element(f"{action}Result", result or {}) if result is not None else ""
+    body = (
+        f'{XML_HEADER}<{action}Response xmlns="{namespace}">{result_xml}'
+        f"<ResponseMetadata><RequestId>{escape(request_id)}</RequestId></ResponseMetadata>"
+        f"</{action}Response>"
+    )
+    return Response(body, status=200, mimetype="text/xml")
+
+
+def render_error(error: IdpError, namespace: str, request_id: str) -> Response:
+    """AWS's `ErrorResponse` with Type (Sender/Receiver), Code and Message."""
+    fault = "Sender" if error.sender_fault else "Receiver"
+    body = (
+        f'{XML_HEADER}<ErrorResponse xmlns="{namespace}">'
+        f"<Error><Type>{fault}</Type><Code>{escape(error.code)}</Code>"
+        f"<Message>{escape(error.message)}</Message></Error>"
+        f"<RequestId>{escape(request_id)}</RequestId></ErrorResponse>"
+    )
+    return Response(body, status=error.status, mimetype="text/xml")

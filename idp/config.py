@@ -1,0 +1,113 @@
+"""Every IDP_* setting, read once, validated once."""
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from idp.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
+ACCESS_KEY_ID_RE = re.compile(r"^AKIA[A-Z0-9]{16}$")
+SECRET_KEY_RE = re.compile(r"^[A-Za-z0-9/+=]{30,128}$")
+MASTER_KEY_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated configuration of one app instance."""
+
+    database_url: str
+    issuer: str
+    redis_url: str | None
+    account_id: str | None
+    root_access_key_id: str | None
+    root_secret_access_key: str | None
+    root_password: str | None
+    master_key: bytes | None
+    keys_dir: Path
+    instance_dir: Path
+    auto_bootstrap: bool
+    token_lifetime: int
+    key_refresh_seconds: int
+
+
+def load_settings(overrides: Mapping | None = None, environ: Mapping | None = None) -> Settings:
+    """Merge environment and explicit overrides into validated Settings."""
+    source = dict(os.environ if environ is None else environ)
+    source.update({k: v for k, v in (overrides or {}).items() if k.startswith("IDP_")})
+    instance_dir = Path(source.get("IDP_INSTANCE_DIR") or REPO_ROOT / "instance")
+    return Settings(
+        database_url=source.get("IDP_DATABASE_URL") or f"sqlite:///{instance_dir / 'idp.db'}",
+        issuer=_issuer(source.get("IDP_ISSUER") or "http://127.0.0.1:5000"),
+        redis_url=source.get("IDP_REDIS_URL") or None,
+        account_id=_matching(source, "IDP_ACCOUNT_ID", ACCOUNT_ID_RE, "12 digits"),
+        root_access_key_id=_matching(
+            source, "IDP_ROOT_ACCESS_KEY_ID", ACCESS_KEY_ID_RE, "AKIA followed by 16 upper-case letters or digits"
+        ),
+        root_secret_access_key=_root_secret(source),
+        root_password=source.get("IDP_ROOT_PASSWORD") or None,
+        master_key=_master_key(source.get("IDP_MASTER_KEY")),
+        keys_dir=Path(source.get("IDP_KEYS_DIR") or REPO_ROOT / "keys"),
+        instance_dir=instance_dir,
+        auto_bootstrap=_flag(source.get("IDP_AUTO_BOOTSTRAP", "1")),
+        token_lifetime=_positive_int(source, "IDP_TOKEN_LIFETIME", 3600),
+        key_refresh_seconds=_positive_int(source, "IDP_KEY_REFRESH_SECONDS", 5),
+    )
+
+
+def _matching(source: Mapping, name: str, pattern: re.Pattern, shape: str) -> str | None:
+    value = source.get(name) or None
+    if value is not None and not pattern.match(value):
+        raise ConfigError(f"{name} must be {shape}, got {value!r}")
+    return value
+
+
+def _root_secret(source: Mapping) -> str | None:
+    secret = source.get("IDP_ROOT_SECRET_ACCESS_KEY") or None
+    key_id = source.get("IDP_ROOT_ACCESS_KEY_ID") or None
+    if secret is not None and not SECRET_KEY_RE.match(secret):
+        raise ConfigError("IDP_ROOT_SECRET_ACCESS_KEY must be 30..128 characters of A-Z a-z 0-9 / + =")
+    if bool(secret) != bool(key_id):
+        raise ConfigError("IDP_ROOT_ACCESS_KEY_ID and IDP_ROOT_SECRET_ACCESS_KEY must be set together")
+    return secret
+
+
+def _master_key(value: str | None) -> bytes | None:
+    if not value:
+        return None
+    try:
+        raw = base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_" if "-" in value or "_" in value else None, validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigError("IDP_MASTER_KEY must be base64") from None
+    if len(raw) != MASTER_KEY_BYTES:
+        raise ConfigError(f"IDP_MASTER_KEY must decode to {MASTER_KEY_BYTES} bytes, got {len(raw)}")
+    return raw
+
+
+def _issuer(value: str) -> str:
+    if not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
+        raise ConfigError(f"IDP_ISSUER must be an http(s) URL without query or fragment, got {value!r}")
+    return value.rstrip("/")
+
+
+def _flag(value: str) -> bool:
+    return str(value).strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def _positive_int(source: Mapping, name: str, default: int) -> int:
+    raw = source.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}")
+    return value

@@ -1,0 +1,116 @@
+"""The one error hierarchy of the identity provider.
+
+Errors are raised deep (services, authz, keys) and rendered once per protocol:
+AWS Query XML (`idp.aws.render`), OAuth JSON (`idp.oidc.render`) and HTML
+(`idp.web.render`). Each class carries what every renderer needs: an HTTP
+status, the AWS error code, the OAuth `error` value and whether the caller or
+the server is at fault.
+"""
+from __future__ import annotations
+
+import click
+
+
+class IdpError(Exception):
+    """Base of every error the product renders to a client."""
+
+    status: int = 500
+    code: str = "InternalFailure"
+    oauth_error: str = "server_error"
+    sender_fault: bool = False
+
+    def __init__(self, message: str = "", *, code: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+
+class ConfigError(IdpError, click.ClickException):
+    """Invalid configuration or bootstrap input.
+
+    It is also a ClickException so that the `flask` CLI reports it as one
+    `Error: ...` line with exit code 1, even while the app is still loading.
+    """
+
+    code = "ConfigurationError"
+
+    def __init__(self, message: str):
+        IdpError.__init__(self, message)
+        self.exit_code = 1
+
+
+class ClientError(IdpError):
+    """The request is wrong; the client can fix it."""
+
+    status = 400
+    code = "InvalidRequest"
+    oauth_error = "invalid_request"
+    sender_fault = True
+
+
+class ValidationError(ClientError):
+    code = "ValidationError"
+
+
+class MissingParameter(ClientError):
+    code = "MissingParameter"
+
+
+class InvalidAction(ClientError):
+    code = "InvalidAction"
+
+
+class MalformedPolicyDocument(ClientError):
+    code = "MalformedPolicyDocument"
+
+
+class NotFound(ClientError):
+    status = 404
+    code = "NoSuchEntity"
+
+
+class Conflict(ClientError):
+    status = 409
+    code = "EntityAlreadyExists"
+
+
+class DeleteConflict(Conflict):
+    code = "DeleteConflict"
+
+
+class LimitExceeded(ClientError):
+    status = 409
+    code = "LimitExceeded"
+
+
+class AuthenticationError(ClientError):
+    """The caller's credentials do not authenticate."""
+
+    status = 403
+    code = "InvalidClientTokenId"
+    oauth_error = "invalid_client"
+
+
+class AccessDenied(ClientError):
+    """Authenticated, but the shared authorizer said no."""
+
+    status = 403
+    code = "AccessDenied"
+    oauth_error = "access_denied"
+
+
+class OAuthError(ClientError):
+    """An OAuth/OIDC protocol error whose `code` is the RFC 6749 `error` value."""
+
+    def __init__(self, error: str, description: str = "", *, status: int = 400):
+        super().__init__(description, code=error, status=status)
+        self.oauth_error = error
+
+
+class ServiceUnavailable(IdpError):
+    status = 503
+    code = "ServiceUnavailable"
+    oauth_error = "temporarily_unavailable"

@@ -1,0 +1,1 @@
+"""IAM services: accounts, users, groups, roles, policies, keys. No request parsing here."""

@@ -1,0 +1,1 @@
+"""Browser-facing pages: login, MFA, consent, account self-service."""

@@ -1,0 +1,16 @@
+"""HTML error pages, rendered once for every browser-facing view."""
+from __future__ import annotations
+
+from flask import Response, g, render_template
+
+from idp.errors import IdpError
+
+TITLES = {400: "Bad request", 401: "Sign-in required", 403: "Forbidden", 404: "Not found", 409: "Conflict"}
+
+
+def render_error(error: IdpError) -> Response:
+    """A page that says what went wrong, without internals, with the request id."""
+    title = TITLES.get(error.status, "Something went wrong")
+    message = error.message if error.sender_fault else "The server could not complete the request."
+    html = render_template("error.html", title=title, message=message, request_id=g.get("request_id", ""))
+    return Response(html, status=error.status, mimetype="text/html")

@@ -1,0 +1,101 @@
+"""IAM roles: trust policy, permissions (inline and attached) and last use."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from . import Base
+from .columns import Arn, CaseInsensitiveName, CreatedAt, IamPath, Tags, Timestamp
+
+if TYPE_CHECKING:
+    from .account import Account
+    from .policy import ManagedPolicy
+
+# Same rule as user_policy_attachments: the role side cascades, the policy side refuses.
+role_policy_attachments = Table(
+    "role_policy_attachments",
+    Base.metadata,
+    Column("role_id", ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+    Column("policy_id", ForeignKey("managed_policies.id"), primary_key=True, index=True),
+)
+
+
+class Role(CaseInsensitiveName, Base):
+    """An IAM role (`arn:aws:iam::<account>:role<path><name>`, id `AROA...`)."""
+
+    __tablename__ = "roles"
+    __table_args__ = (
+        UniqueConstraint("account_id", "name_lower"),
+        CheckConstraint("length(name) BETWEEN 1 AND 64", name="name_length"),
+        CheckConstraint("name_lower = lower(name)", name="name_lower"),
+        CheckConstraint("length(path) BETWEEN 1 AND 512", name="path_length"),
+        # AWS: MaxSessionDuration is 1 to 12 hours.
+        CheckConstraint(
+            "max_session_duration BETWEEN 3600 AND 43200", name="max_session_duration_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    name_lower: Mapped[str] = mapped_column(String(64), nullable=False)
+    path: Mapped[IamPath]
+    role_id: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    arn: Mapped[Arn]
+    trust_policy: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str | None] = mapped_column(String(1000))
+    max_session_duration: Mapped[int] = mapped_column(Integer, nullable=False, default=3600)
+    tags: Mapped[Tags]
+    # A boundary in use cannot be deleted (NO ACTION, as in user.py).
+    boundary_policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("managed_policies.id"), index=True
+    )
+    created_at: Mapped[CreatedAt]
+    last_used_at: Mapped[Timestamp]
+    last_used_region: Mapped[str | None] = mapped_column(String(32))
+
+    account: Mapped[Account] = relationship()
+    boundary_policy: Mapped[ManagedPolicy | None] = relationship(foreign_keys=[boundary_policy_id])
+    attached_policies: Mapped[list[ManagedPolicy]] = relationship(
+        secondary=role_policy_attachments, back_populates="roles", passive_deletes=True
+    )
+    inline_policies: Mapped[list[RoleInlinePolicy]] = relationship(
+        back_populates="role", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<Role {self.arn}>"
+
+
+class RoleInlinePolicy(Base):
+    """A policy document embedded in one role (IAM PutRolePolicy)."""
+
+    __tablename__ = "role_inline_policies"
+    __table_args__ = (
+        UniqueConstraint("role_id", "name"),
+        CheckConstraint("length(name) BETWEEN 1 AND 128", name="name_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role_id: Mapped[int] = mapped_column(
+        ForeignKey("roles.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    document: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[Timestamp]
+
+    role: Mapped[Role] = relationship(back_populates="inline_policies")

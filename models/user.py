@@ -1,0 +1,135 @@
+"""IAM users, their console password, inline policies and managed-policy attachments."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from . import Base
+from .columns import Arn, CaseInsensitiveName, CreatedAt, IamPath, Tags, Timestamp
+
+if TYPE_CHECKING:
+    from .access_key import AccessKey
+    from .account import Account
+    from .group import Group
+    from .mfa import MfaDevice
+    from .policy import ManagedPolicy
+
+# Deleting a user removes its attachment rows; deleting a policy that is still
+# attached is refused (NO ACTION, checked at the end of the statement so that
+# deleting a whole account can still cascade through users and policies).
+user_policy_attachments = Table(
+    "user_policy_attachments",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("policy_id", ForeignKey("managed_policies.id"), primary_key=True, index=True),
+)
+
+
+class User(CaseInsensitiveName, Base):
+    """An IAM user (`arn:aws:iam::<account>:user<path><name>`, id `AIDA...`)."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("account_id", "name_lower"),
+        CheckConstraint("length(name) BETWEEN 1 AND 64", name="name_length"),
+        CheckConstraint("name_lower = lower(name)", name="name_lower"),
+        CheckConstraint("length(path) BETWEEN 1 AND 512", name="path_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    name_lower: Mapped[str] = mapped_column(String(64), nullable=False)
+    path: Mapped[IamPath]
+    user_id: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    arn: Mapped[Arn]
+    tags: Mapped[Tags]
+    # A boundary in use cannot be deleted (NO ACTION; see the note above).
+    boundary_policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("managed_policies.id"), index=True
+    )
+    # OpenID Connect profile claims.
+    email: Mapped[str | None] = mapped_column(String(320))
+    email_verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[CreatedAt]
+    password_last_used: Mapped[Timestamp]
+
+    account: Mapped[Account] = relationship()
+    boundary_policy: Mapped[ManagedPolicy | None] = relationship(foreign_keys=[boundary_policy_id])
+    groups: Mapped[list[Group]] = relationship(
+        secondary="group_memberships", back_populates="users", passive_deletes=True
+    )
+    attached_policies: Mapped[list[ManagedPolicy]] = relationship(
+        secondary=user_policy_attachments, back_populates="users", passive_deletes=True
+    )
+    inline_policies: Mapped[list[UserInlinePolicy]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    login_profile: Mapped[LoginProfile | None] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    access_keys: Mapped[list[AccessKey]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    # No delete-orphan: deactivating a virtual device keeps it, unassigned.
+    mfa_devices: Mapped[list[MfaDevice]] = relationship(
+        back_populates="user", cascade="save-update, merge, delete", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.arn}>"
+
+
+class LoginProfile(Base):
+    """A user's console password (IAM CreateLoginProfile)."""
+
+    __tablename__ = "login_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    password_reset_required: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # For MaxPasswordAge and PasswordReusePrevention of the account password policy.
+    password_changed_at: Mapped[Timestamp]
+    previous_password_hashes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    created_at: Mapped[CreatedAt]
+
+    user: Mapped[User] = relationship(back_populates="login_profile")
+
+
+class UserInlinePolicy(Base):
+    """A policy document embedded in one user (IAM PutUserPolicy)."""
+
+    __tablename__ = "user_inline_policies"
+    __table_args__ = (
+        UniqueConstraint("user_id", "name"),
+        CheckConstraint("length(name) BETWEEN 1 AND 128", name="name_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    document: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[Timestamp]
+
+    user: Mapped[User] = relationship(back_populates="inline_policies")

@@ -1,0 +1,100 @@
+"""Fixtures: `app`, `client`, `runner`, `db`, `root` (bootstrapped credentials), `live_server`.
+
+Every test gets an empty, migrated database: a copy of a migrated SQLite file,
+or (with IDP_TEST_DATABASE_URL) a PostgreSQL database of its own per worker,
+truncated between tests.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import uuid
+
+import pytest
+
+from tests.support.databases import TestDatabase, make_test_database
+from tests.support.servers import ThreadedServer
+
+TEST_MASTER_KEY = base64.b64encode(b"k" * 32).decode()
+PG_URL = os.environ.get("IDP_TEST_DATABASE_URL")
+
+
+def pytest_collection_modifyitems(config, items):
+    if PG_URL:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set IDP_TEST_DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def test_database(tmp_path_factory, worker_id) -> TestDatabase:
+    database = make_test_database(PG_URL, tmp_path_factory.mktemp("db"), worker_id)
+    yield database
+    database.drop()
+
+
+@pytest.fixture
+def app_config(test_database, tmp_path) -> dict:
+    """The configuration each test's app starts from; tests may add to it."""
+    return {
+        "TESTING": True,
+        "IDP_DATABASE_URL": test_database.fresh(tmp_path),
+        "IDP_MASTER_KEY": TEST_MASTER_KEY,
+        "IDP_KEYS_DIR": str(tmp_path / "keys"),
+        "IDP_INSTANCE_DIR": str(tmp_path / "instance"),
+        "IDP_AUTO_BOOTSTRAP": "0",
+        "IDP_ACCOUNT_ID": None,
+        "IDP_ROOT_ACCESS_KEY_ID": None,
+        "IDP_ROOT_SECRET_ACCESS_KEY": None,
+        "IDP_ROOT_PASSWORD": None,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    from idp import create_app
+    from models import db as database
+
+    application = create_app(app_config)
+    yield application
+    with application.app_context():
+        database.session.remove()
+        database.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    from models import db as database
+
+    with app.app_context():
+        yield database
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def root(app):
+    """The default account's root credentials, created through bootstrap."""
+    from idp.bootstrap import bootstrap
+
+    return bootstrap(app)
+
+
+@pytest.fixture
+def live_server(app, root):
+    """The bootstrapped app served over real HTTP on a free loopback port."""
+    server = ThreadedServer(app)
+    server.start()
+    yield server
+    server.stop()
