@@ -40,10 +40,11 @@ CONTEXT = {
 
 def _statement(service: str, number: int) -> dict[str, object]:
     """A statement shaped like real ones: wildcards, ARNs, a condition or two."""
+    deny = number % 7 == 6
     statement: dict[str, object] = {
         "Sid": f"{service.title()}{number}",
-        "Effect": "Deny" if number % 7 == 6 else "Allow",
-        "Action": [f"{service}:Get*", f"{service}:List*", f"{service}:Describe{number}*"],
+        "Effect": "Deny" if deny else "Allow",
+        "Action": [f"{service}:Delete*"] if deny else [f"{service}:Get*", f"{service}:List*", f"{service}:Describe{number}*"],
         "Resource": [f"arn:aws:{service}:*:{ACCOUNT}:thing/{number}/*", f"arn:aws:{service}:*:{ACCOUNT}:${{aws:username}}/*"],
     }
     if number % 2 == 0:
@@ -67,9 +68,10 @@ def _requests() -> list[RequestContext]:
         RequestContext(ALICE, "s3:GetObject", "arn:aws:s3:::data-lake/raw/2024/file.parquet", CONTEXT),
         RequestContext(ALICE, "s3:ListBucket", "arn:aws:s3:::data-lake", CONTEXT),
         RequestContext(ALICE, "s3:PutObject", "arn:aws:s3:::data-lake/x", CONTEXT),
-        RequestContext(ALICE, "dynamodb:GetItem", f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:thing/2/t", CONTEXT),
-        RequestContext(ALICE, "ec2:DescribeInstances", f"arn:aws:ec2:eu-west-1:{ACCOUNT}:alice/i-1", CONTEXT),
+        RequestContext(ALICE, "dynamodb:GetItem", f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:alice/table", CONTEXT),
+        RequestContext(ALICE, "ec2:GetConsoleOutput", f"arn:aws:ec2:eu-west-1:{ACCOUNT}:alice/i-1", CONTEXT),
         RequestContext(ALICE, "kms:Decrypt", f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1", CONTEXT),
+        RequestContext(ALICE, "sqs:DeleteQueue", f"arn:aws:sqs:eu-west-1:{ACCOUNT}:thing/6/q", CONTEXT),
     ]
 
 
@@ -109,6 +111,7 @@ def _rate(run: Callable[[], None], per_call: int, seconds: float = 1.0) -> float
 
 def _decisions(case: Callable[[], tuple[PolicySet, list[RequestContext]]]) -> float:
     policies, requests = case()
+    # The mix of outcomes is part of the case: Allow, implicit and explicit deny.
     batch = requests * (600 // len(requests))
 
     def run() -> None:

@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from tests.support.databases import TestDatabase, make_test_database
-from tests.support.servers import ThreadedServer
+from tests.support.servers import ThreadedServer, free_port
 
 TEST_MASTER_KEY = base64.b64encode(b"k" * 32).decode()
 PG_URL = os.environ.get("IDP_TEST_DATABASE_URL")
@@ -46,6 +46,8 @@ def app_config(test_database, tmp_path) -> dict:
         "IDP_KEYS_DIR": str(tmp_path / "keys"),
         "IDP_INSTANCE_DIR": str(tmp_path / "instance"),
         "IDP_AUTO_BOOTSTRAP": "0",
+        # The issuer is where `live_server` will listen, so discovery's URLs work.
+        "IDP_ISSUER": f"http://127.0.0.1:{free_port()}",
         "IDP_ACCOUNT_ID": None,
         "IDP_ROOT_ACCESS_KEY_ID": None,
         "IDP_ROOT_SECRET_ACCESS_KEY": None,
@@ -94,7 +96,7 @@ def root(app):
 @pytest.fixture
 def live_server(app, root):
     """The bootstrapped app served over real HTTP on a free loopback port."""
-    server = ThreadedServer(app)
+    server = ThreadedServer(app, port=int(app.config["IDP_SETTINGS"].issuer.rsplit(":", 1)[1]))
     server.start()
     yield server
     server.stop()

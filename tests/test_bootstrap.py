@@ -55,8 +55,9 @@ def test_bootstrap_creates_the_account_keys_and_own_oidc_provider(root, db, app)
     assert open_secret(key) == root.secret_access_key
     assert root.secret_access_key.encode() not in key.secret_encrypted
     provider = db.session.scalar(select(OidcProvider).where(OidcProvider.account_id == root.account_id))
-    assert provider.url == "127.0.0.1:5000"
-    assert provider.arn == f"arn:aws:iam::{root.account_id}:oidc-provider/127.0.0.1:5000"
+    host = app.config["IDP_SETTINGS"].issuer.split("://")[1]
+    assert provider.url == host
+    assert provider.arn == f"arn:aws:iam::{root.account_id}:oidc-provider/{host}"
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ def test_discovery_document_names_issuer_and_jwks(live_server):
         response = requests.get(live_server.url + path, timeout=5)
         assert response.status_code == 200 and response.headers["Content-Type"] == "application/json"
         document = response.json()
-        assert document["issuer"] == "http://127.0.0.1:5000"
-        assert document["jwks_uri"] == "http://127.0.0.1:5000/.well-known/jwks.json"
+        assert document["issuer"] == live_server.url
+        assert document["jwks_uri"] == f"{live_server.url}/.well-known/jwks.json"
 
 
 def test_jwks_lists_public_keys_that_verify_our_tokens(live_server, app):
@@ -25,7 +25,7 @@ def test_jwks_lists_public_keys_that_verify_our_tokens(live_server, app):
     assert all(set(k) & {"d", "p", "q", "dp", "dq", "qi"} == set() for k in keys)
     now = int(time.time())
     with app.app_context():
-        token = sign_token({"iss": "http://127.0.0.1:5000", "sub": "x", "iat": now, "exp": now + 60}, alg="RS256")
+        token = sign_token({"iss": live_server.url, "sub": "x", "iat": now, "exp": now + 60}, alg="RS256")
     verified = jose_jwt.decode(token, KeySet.import_key_set({"keys": keys}), algorithms=["RS256"])
     assert verified.claims["sub"] == "x"
 

@@ -35,10 +35,12 @@ class ConditionClause:
     # Values prepared at parse time; None where a value holds variables.
     prepared: tuple[object | None, ...]
     lookup: str = ""
+    has_templates: bool = False
 
     def __post_init__(self) -> None:
         # Key names are case-insensitive; lowercase once, not per request.
         object.__setattr__(self, "lookup", self.key.lower())
+        object.__setattr__(self, "has_templates", any(value is None for value in self.prepared))
 
     def holds(self, keys: ContextKeys) -> bool:
         """Whether the request satisfies this clause."""
@@ -53,10 +55,16 @@ class ConditionClause:
             if self.set_operator is SetOperator.FOR_ANY_VALUE:
                 return False
             return self.if_exists or self.base.negated
-        requested = (raw,) if isinstance(raw, str) else raw
-        policy_values = self._policy_values(keys)
+        policy_values = self._policy_values(keys) if self.has_templates else self.prepared
         matches = self.base.comparison.matches
         negated = self.base.negated
+        if isinstance(raw, str) and self.set_operator is None:
+            # The common case: one request value, no qualifier.
+            for prepared in policy_values:
+                if matches(prepared, raw):
+                    return not negated
+            return negated
+        requested = (raw,) if isinstance(raw, str) else raw
 
         def satisfied(value: str) -> bool:
             hit = any(matches(prepared, value) for prepared in policy_values)
@@ -69,7 +77,7 @@ class ConditionClause:
         # A negated operator without a qualifier is a NOR over every pair.
         return all(satisfied(value) for value in requested)
 
-    def _policy_values(self, keys: ContextKeys) -> list[object]:
+    def _policy_values(self, keys: ContextKeys) -> tuple[object, ...]:
         values: list[object] = []
         for written, prepared in zip(self.values, self.prepared):
             if prepared is not None:
@@ -83,7 +91,7 @@ class ConditionClause:
                 values.append(self.base.comparison.prepare(chunks))  # type: ignore[union-attr]
             except ValueError:
                 continue
-        return values
+        return tuple(values)
 
 
 @dataclass(frozen=True, slots=True)

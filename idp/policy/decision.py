@@ -73,7 +73,9 @@ def _denial_head(request: RequestContext, action: str) -> str:
 
 def explicit_deny(request: RequestContext, denies: tuple[StatementRef, ...]) -> Decision:
     """An explicit deny, named after the first deny's policy type."""
-    reason = f"{_denial_head(request, request.action)} with an explicit deny in a {denies[0].policy_type.value}"
+    kind = denies[0].policy_type.value
+    article = "an" if kind[0] in "aeiou" else "a"
+    reason = f"{_denial_head(request, request.action)} with an explicit deny in {article} {kind}"
     return Decision(DecisionEffect.EXPLICIT_DENY, reason, denies)
 
 

@@ -113,11 +113,19 @@ def _prepare_network(chunks: Chunks) -> object:
     return ipaddress.ip_network(chunks_text(chunks).strip(), strict=False)
 
 
-def _network_matches(prepared: object, value: str) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    # Parsing an address costs more than the rest of a decision; callers
+    # repeat the same few source addresses, so parse each once.
     try:
-        return ipaddress.ip_address(value.strip()) in prepared  # type: ignore[operator]
+        return ipaddress.ip_address(text.strip())
     except ValueError:
-        return False
+        return None
+
+
+def _network_matches(prepared: object, value: str) -> bool:
+    address = _address(value)
+    return address is not None and address in prepared  # type: ignore[operator]
 
 
 def _prepare_arn(chunks: Chunks) -> object:

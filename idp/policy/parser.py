@@ -12,7 +12,7 @@ from .document import VERSION_2008, VERSIONS, Effect, Policy, Statement
 from .errors import MalformedPolicyDocument
 from .kinds import MAX_NESTING_DEPTH, PolicyKind
 from .matchers import ActionSet, ResourceSet
-from .principals import parse_principal
+from .principals import PrincipalSet, parse_principal
 from .variables import parse_value
 
 _TOP_LEVEL = ("Version", "Id", "Statement")
@@ -192,7 +192,7 @@ def _resources(entry: dict[str, Any], version: str, kind: PolicyKind, path: str)
     return ResourceSet.compile(tuple(parse_value(p, version) for p in patterns), negated=key == "NotResource")
 
 
-def _principals(entry: dict[str, Any], kind: PolicyKind, path: str):  # type: ignore[no-untyped-def]
+def _principals(entry: dict[str, Any], kind: PolicyKind, path: str) -> PrincipalSet | None:
     found = _one_of(entry, "Principal", path)
     if found is None:
         if kind.needs_principal:
@@ -200,5 +200,7 @@ def _principals(entry: dict[str, Any], kind: PolicyKind, path: str):  # type: ig
         return None
     key, value = found
     if not kind.needs_principal:
-        raise MalformedPolicyDocument(f"Policy document should not specify a principal ({key} in a {kind.value} policy)", f"{path}.{key}")
+        raise MalformedPolicyDocument(
+            f"Policy document should not specify a principal ({key} in a {kind.value} policy)", f"{path}.{key}"
+        )
     return parse_principal(value, negated=key == "NotPrincipal", path=f"{path}.{key}")

@@ -45,7 +45,8 @@ def test_rotation_publishes_before_signing_and_keeps_retired_keys_until_expiry(d
     store = keystore()
     store.ensure()
     old = store.signing_key("ES256").kid
-    token = sign_token({"iss": "http://127.0.0.1:5000", "sub": "s", "exp": int(clock.now().timestamp()) + 600,
+    issuer = keystore_issuer()
+    token = sign_token({"iss": issuer, "sub": "s", "exp": int(clock.now().timestamp()) + 600,
                         "iat": int(clock.now().timestamp())})
     upcoming = next(k["kid"] for k in store.jwks()["keys"] if k["alg"] == "ES256" and k["kid"] != old)
 
@@ -85,3 +86,9 @@ def test_session_keys_are_never_published(db):
     store.ensure()
     session = store.session_key()
     assert len(session.key) == 32 and session.kid not in _kids(db)
+
+
+def keystore_issuer() -> str:
+    from flask import current_app
+
+    return current_app.config["IDP_SETTINGS"].issuer

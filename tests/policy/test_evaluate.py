@@ -189,7 +189,7 @@ def test_guardrails_must_allow_at_every_level(levels, effect, reason_end) -> Non
     decision = evaluate(request(ALICE, "s3:GetObject", OBJECT), policies)
     assert decision.effect.value == effect
     if reason_end:
-        assert decision.reason.endswith(reason_end)
+        assert reason_end in decision.reason
 
 
 def test_guardrails_bound_a_resource_policy_grant_too() -> None:
