@@ -205,16 +205,19 @@ def _credentials(headers: dict[str, list[str]], pairs: list[tuple[bytes, bytes]]
 def _parse_amz_date(value: str) -> datetime:
     if not _AMZ_DATE.fullmatch(value):
         raise _incomplete(f"X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\", got '{value}'.")
-    try:
-        return datetime.strptime(value, AMZ_DATE_FORMAT).replace(tzinfo=timezone.utc)
+    try:  # by hand: strptime would be a third of the cost of a verification
+        return datetime(
+            int(value[0:4]), int(value[4:6]), int(value[6:8]),
+            int(value[9:11]), int(value[11:13]), int(value[13:15]), tzinfo=timezone.utc,
+        )
     except ValueError:
         raise _incomplete(f"X-Amz-Date is not a valid date: '{value}'.") from None
 
 
 def _check_time(creds: _Credentials, signed_at: datetime, now: datetime) -> datetime | None:
     """Refuse a request outside its validity window; return a presigned URL's expiry."""
-    stamp = now.strftime(AMZ_DATE_FORMAT)
     earliest, latest = now - SKEW, now + SKEW
+    stamp = f"{now:%Y%m%dT%H%M%SZ}"
     if signed_at > latest:
         raise _mismatch(
             f"Signature not yet current: {creds.amz_date} is still later than "

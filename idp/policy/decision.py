@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
 from .context import PrincipalType, RequestContext
 from .document import Effect, Policy, Statement
@@ -48,47 +49,62 @@ class StatementRef:
         return f"{self.policy_id} ({self.sid if self.sid else f'Statement[{self.index}]'})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Decision:
-    """Allow / ExplicitDeny / ImplicitDeny, the statements behind it, and why."""
+    """Allow / ExplicitDeny / ImplicitDeny, the statements behind it, and why.
+
+    The reason text is built on first access: most callers only need
+    `.allowed`, and formatting it for every request would cost more than
+    evaluating the request.
+    """
 
     effect: DecisionEffect
-    reason: str
     statements: tuple[StatementRef, ...] = ()
     # For an implicit deny: the policy type that had no applicable Allow.
     missing_allow: PolicyType | None = None
+    request: RequestContext | None = field(default=None, repr=False, compare=False)
 
     @property
     def allowed(self) -> bool:
         """True only for Allow."""
         return self.effect is DecisionEffect.ALLOW
 
+    @functools.cached_property
+    def reason(self) -> str:
+        """AWS's sentence for a denial; `Allowed ... by ...` for an Allow."""
+        request = self.request
+        if request is None:
+            return self.effect.value
+        if self.effect is DecisionEffect.EXPLICIT_DENY:
+            kind = self.statements[0].policy_type.value
+            article = "an" if kind[0] in "aeiou" else "a"
+            return f"{_denial_head(request)} with an explicit deny in {article} {kind}"
+        if self.effect is DecisionEffect.IMPLICIT_DENY:
+            missing = self.missing_allow.value if self.missing_allow else "policy"
+            # AWS says "no permissions boundary allows", "no identity-based policy allows".
+            return f"{_denial_head(request)} because no {missing} allows the {request.action} action"
+        granted = "; ".join(f"{ref.policy_type.value} {ref.label}" for ref in self.statements)
+        on = f" on resource: {request.resource}" if request.resource else ""
+        return f"Allowed {request.principal.arn} to perform: {request.action}{on} by {granted or 'the account root user'}"
 
-def _denial_head(request: RequestContext, action: str) -> str:
+
+def _denial_head(request: RequestContext) -> str:
     principal = request.principal
     who = "anonymous" if principal.type is PrincipalType.ANONYMOUS and not principal.arn else principal.arn
-    head = f"User: {who} is not authorized to perform: {action}"
+    head = f"User: {who} is not authorized to perform: {request.action}"
     return f"{head} on resource: {request.resource}" if request.resource else head
 
 
 def explicit_deny(request: RequestContext, denies: tuple[StatementRef, ...]) -> Decision:
     """An explicit deny, named after the first deny's policy type."""
-    kind = denies[0].policy_type.value
-    article = "an" if kind[0] in "aeiou" else "a"
-    reason = f"{_denial_head(request, request.action)} with an explicit deny in {article} {kind}"
-    return Decision(DecisionEffect.EXPLICIT_DENY, reason, denies)
+    return Decision(DecisionEffect.EXPLICIT_DENY, denies, None, request)
 
 
 def implicit_deny(request: RequestContext, missing: PolicyType) -> Decision:
     """No Allow where one was needed."""
-    # AWS says "no permissions boundary allows", "no identity-based policy allows".
-    reason = f"{_denial_head(request, request.action)} because no {missing.value} allows the {request.action} action"
-    return Decision(DecisionEffect.IMPLICIT_DENY, reason, (), missing)
+    return Decision(DecisionEffect.IMPLICIT_DENY, (), missing, request)
 
 
 def allow(request: RequestContext, allows: tuple[StatementRef, ...]) -> Decision:
     """An Allow, naming the statements that granted it."""
-    granted = "; ".join(f"{ref.policy_type.value} {ref.label}" for ref in allows) or "the account root user"
-    reason = f"Allowed {request.principal.arn} to perform: {request.action}"
-    reason += f" on resource: {request.resource}" if request.resource else ""
-    return Decision(DecisionEffect.ALLOW, f"{reason} by {granted}", allows)
+    return Decision(DecisionEffect.ALLOW, allows, None, request)

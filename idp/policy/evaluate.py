@@ -51,11 +51,11 @@ def evaluate(request: RequestContext, policies: PolicySet) -> Decision:
     # normally handles root itself); only denies and guardrails bind it.
     is_root = principal.type is PrincipalType.ACCOUNT
     guardrails = [_scan(level, request, PolicyType.GUARDRAIL) for level in policies.guardrails]
-    resource = _scan(policies.resource, request, PolicyType.RESOURCE) if policies.resource else _NOTHING
+    resource = _scan(policies.resource, request, PolicyType.RESOURCE) if policies.has_resource else _NOTHING
     scoped = has_identity and not is_root
     identity = _scan(policies.identity, request, PolicyType.IDENTITY) if scoped else _NOTHING
-    boundary = _scan(policies.boundary, request, PolicyType.BOUNDARY) if scoped and policies.boundary else _NOTHING
-    session = _scan(policies.session, request, PolicyType.SESSION) if scoped and policies.session else _NOTHING
+    boundary = _scan(policies.boundary, request, PolicyType.BOUNDARY) if scoped and policies.has_boundary else _NOTHING
+    session = _scan(policies.session, request, PolicyType.SESSION) if scoped and policies.has_session else _NOTHING
 
     denies = [ref for scan in (*guardrails, resource, identity, boundary, session) for ref in scan[0]]
     if denies:
@@ -82,9 +82,9 @@ def evaluate(request: RequestContext, policies: PolicySet) -> Decision:
         role_named = same_account and grant is Grant.ROLE
         if identity[1] is None and not role_named:
             return explain.implicit_deny(request, PolicyType.IDENTITY)
-        if policies.boundary and boundary[1] is None:
+        if policies.has_boundary and boundary[1] is None:
             return explain.implicit_deny(request, PolicyType.BOUNDARY)
-        if policies.session and session[1] is None:
+        if policies.has_session and session[1] is None:
             return explain.implicit_deny(request, PolicyType.SESSION)
         granted.extend(scan[1] for scan in (identity, boundary, session) if scan[1] is not None)
     # Cross-account, both sides must allow; a trust policy must always allow.
@@ -123,4 +123,4 @@ def evaluate_trust(request: RequestContext, trust_policy: Policy, caller: Policy
         first = first or decision
         granted.extend(ref for ref in decision.statements if ref not in granted)
     assert first is not None
-    return Decision(first.effect, first.reason, tuple(granted))
+    return Decision(first.effect, tuple(granted), None, request)

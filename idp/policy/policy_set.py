@@ -18,7 +18,10 @@ class PolicySet:
     boundary, no session policy, no guardrails.
     """
 
-    __slots__ = ("identity", "boundary", "session", "resource", "guardrails")
+    __slots__ = (
+        "identity", "boundary", "session", "resource", "guardrails",
+        "has_boundary", "has_session", "has_resource", "requires_resource_allow",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -36,6 +39,7 @@ class PolicySet:
         self.session = StatementIndex(session)
         self.resource = StatementIndex(resource)
         self.guardrails = tuple(StatementIndex(level) for level in guardrails)
+        self._set_flags()
 
     def with_resource(self, resource: Sequence[Policy]) -> PolicySet:
         """The same principal's policies with a resource's policies added.
@@ -49,12 +53,16 @@ class PolicySet:
         combined.session = self.session
         combined.resource = StatementIndex(resource)
         combined.guardrails = self.guardrails
+        combined._set_flags()
         return combined
 
-    @property
-    def requires_resource_allow(self) -> bool:
-        """A role's trust policy must allow even within one account."""
-        return any(policy.kind is PolicyKind.TRUST for policy in self.resource.policies)
+    def _set_flags(self) -> None:
+        # Plain attributes: evaluation reads them on every request.
+        self.has_boundary = bool(self.boundary.policies)
+        self.has_session = bool(self.session.policies)
+        self.has_resource = bool(self.resource.policies)
+        # A role's trust policy must allow even within one account.
+        self.requires_resource_allow = any(policy.kind is PolicyKind.TRUST for policy in self.resource.policies)
 
     def slots(self) -> Iterator[tuple[PolicyType, StatementIndex]]:
         """Every (policy type, index) pair, guardrail levels included."""
