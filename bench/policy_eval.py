@@ -140,7 +140,8 @@ def main() -> None:
         rates[name] = rate = _decisions(case)
         print(f"{name:44} {rate:12,.0f} decisions/s  ({rate / reference:.2f}x HMAC)")
     ratio = rates["realistic (10 policies x 10 statements)"] / rates["1,000 other-service + 10 relevant"]
-    print(f"realistic / 1,000-statement time ratio: {ratio:.2f} (goal <= 2.0); realistic goal >= 50,000/s")
+    print(f"1,000-statement case costs {ratio:.2f}x the realistic case per decision (goal <= 2.00)")
+    print("goal for the realistic case: >= 50,000 decisions/s")
 
 
 if __name__ == "__main__":

@@ -99,7 +99,6 @@ class VerifiedSignature:
 class _Credentials:
     """The authentication parameters, from the Authorization header or the query string."""
 
-    algorithm: str
     credential: str
     signed_headers: str
     signature: str
@@ -142,7 +141,7 @@ def _header_credentials(
         raise _incomplete(" ".join(problems) + f" Authorization={authorization}")
     token = headers.get("x-amz-security-token", [None])[0] or params.get("X-Amz-Security-Token")
     return _Credentials(
-        ALGORITHM, fields["Credential"], fields["SignedHeaders"], fields["Signature"],
+        fields["Credential"], fields["SignedHeaders"], fields["Signature"],
         amz_date, token, None, False,
     )
 
@@ -172,12 +171,12 @@ def _query_credentials(params: dict[str, str]) -> _Credentials:
             f"X-Amz-Algorithm only supports \"{ALGORITHM}\", not '{params['X-Amz-Algorithm']}'."
         )
     raw_expires = params["X-Amz-Expires"]
-    if not raw_expires.isdigit() or int(raw_expires) < 1:
+    if not (raw_expires.isascii() and raw_expires.isdigit()) or int(raw_expires) < 1:
         raise _incomplete("X-Amz-Expires must be a positive integer number of seconds.")
     if int(raw_expires) > MAX_EXPIRES:
         raise _incomplete(f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_EXPIRES}")
     return _Credentials(
-        ALGORITHM, params["X-Amz-Credential"], params["X-Amz-SignedHeaders"], params["X-Amz-Signature"],
+        params["X-Amz-Credential"], params["X-Amz-SignedHeaders"], params["X-Amz-Signature"],
         params["X-Amz-Date"], params.get("X-Amz-Security-Token"), int(raw_expires), True,
     )
 

@@ -112,7 +112,7 @@ def string_to_sign(amz_date: str, scope: str, canonical: str) -> str:
 
 
 def _hmac(key: bytes, message: str) -> bytes:
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
+    return hmac.digest(key, message.encode("utf-8"), "sha256")
 
 
 def derive_signing_key(secret: str, date: str, region: str, service: str) -> bytes:
@@ -162,4 +162,4 @@ class SigningKeyCache:
 
 def signature(signing_key: bytes, to_sign: str) -> str:
     """The hex HMAC-SHA256 of the string to sign."""
-    return hmac.new(signing_key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(signing_key, to_sign.encode("utf-8"), "sha256").hex()

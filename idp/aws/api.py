@@ -1,4 +1,9 @@
-"""`POST /` (and `GET /`): the AWS Query endpoint, dispatched by `Version` to IAM or STS."""
+"""`POST /` (and `GET /`): the AWS Query endpoint for IAM and STS.
+
+Parse `Action` and `Version`, authenticate the SigV4 signature, run the
+action (which must ask the shared authorizer before it touches anything),
+commit, render XML. Errors are rendered once, as AWS's `ErrorResponse`.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,12 +11,51 @@ from typing import Callable
 
 from flask import Blueprint, Response, g, request
 
+from idp import audit
+from idp.authz import credentials, sigv4
+from idp.authz.authorizer import authorize
+from idp.authz.policy_store import bump_authz_version
+from idp.authz.principals import Caller
 from idp.aws.xml import render_error, render_result
 from idp.errors import IdpError, InvalidAction, MissingParameter
+from idp.policy import Decision
+from models import db
 
 blueprint = Blueprint("aws", __name__)
 
-Action = Callable[[dict[str, str]], "dict | None"]
+READ_PREFIXES = ("Get", "List", "Simulate", "Decode")
+
+
+@dataclass
+class Call:
+    """One action invocation: its parameters, its authenticated caller, and the authorization it did."""
+
+    service: str
+    action: str
+    params: dict[str, str]
+    caller: Caller | None
+    authorized: bool = False
+
+    def authorize(self, resource: str, *, action: str | None = None, **kwargs) -> Decision:
+        """Ask the shared authorizer; raises AccessDenied with AWS's reason."""
+        decision = authorize(self.caller, action or f"{self.service}:{self.action}", resource, **kwargs)
+        self.authorized = True
+        return decision
+
+    @property
+    def account_id(self) -> str:
+        return self.caller.account_id
+
+
+ActionFunction = Callable[[Call], "dict | None"]
+
+
+@dataclass(frozen=True)
+class QueryAction:
+    function: ActionFunction
+    unsigned: bool  # AssumeRoleWithWebIdentity / WithSAML: the token is the credential
+    public: bool  # GetCallerIdentity: any authenticated caller, no policy check
+    mutates: bool
 
 
 @dataclass
@@ -21,22 +65,33 @@ class QueryService:
     name: str
     version: str
     namespace: str
-    actions: dict[str, Action] = field(default_factory=dict)
+    actions: dict[str, QueryAction] = field(default_factory=dict)
 
 
 SERVICES = {
-    s.version: s
+    s.name: s
     for s in (
         QueryService("iam", "2010-05-08", "https://iam.amazonaws.com/doc/2010-05-08/"),
         QueryService("sts", "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/"),
     )
 }
-DEFAULT_NAMESPACE = SERVICES["2010-05-08"].namespace
+BY_VERSION = {s.version: s for s in SERVICES.values()}
+SIGNING_SERVICES = frozenset(SERVICES)
+
+
+def query_action(service: str, name: str, *, unsigned: bool = False, public: bool = False):
+    """Register `function(call) -> result dict` as `Action=name` of `service`."""
+
+    def register(function: ActionFunction) -> ActionFunction:
+        SERVICES[service].actions[name] = QueryAction(function, unsigned, public, not name.startswith(READ_PREFIXES))
+        return function
+
+    return register
 
 
 def _namespace() -> str:
-    service = SERVICES.get(request.values.get("Version", ""))
-    return service.namespace if service else DEFAULT_NAMESPACE
+    service = BY_VERSION.get(request.values.get("Version", ""))
+    return service.namespace if service else SERVICES["iam"].namespace
 
 
 @blueprint.errorhandler(IdpError)
@@ -44,18 +99,50 @@ def _render(error: IdpError) -> Response:
     return render_error(error, _namespace(), g.request_id)
 
 
+def signed_request() -> sigv4.SignedRequest:
+    """The request as it arrived on the wire, for SigV4 verification."""
+    raw_uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
+    return sigv4.SignedRequest.from_parts(
+        request.method, raw_uri.split("?", 1)[0], request.environ.get("QUERY_STRING", ""),
+        [(k, v) for k, v in request.headers.items()], request.get_data(cache=True),
+    )
+
+
 @blueprint.route("/", methods=["GET", "POST"])
 def query() -> Response:
-    """Parse `Action` and `Version`, find the action, run it, render its result."""
+    """Dispatch by `Version` and `Action`, authenticate, run, commit, render."""
+    signed = signed_request()  # reads the body before the form parser does
     params = request.values.to_dict()
-    action_name = params.get("Action")
-    if not action_name:
+    name = params.get("Action")
+    if not name:
         raise MissingParameter("The request must contain the parameter Action")
     version = params.get("Version")
     if not version:
         raise MissingParameter("The request must contain the parameter Version")
-    service = SERVICES.get(version)
-    action = service.actions.get(action_name) if service else None
+    service = BY_VERSION.get(version)
+    action = service.actions.get(name) if service else None
     if action is None:
-        raise InvalidAction(f"Could not find operation {action_name} for version {version}")
-    return render_result(action_name, service.namespace, action(params), g.request_id)
+        raise InvalidAction(f"Could not find operation {name} for version {version}")
+    caller = None if action.unsigned else credentials.authenticate(signed, SIGNING_SERVICES)
+    call = Call(service.name, name, params, caller)
+    try:
+        result = action.function(call)
+        if not (call.authorized or action.unsigned or action.public):
+            raise AssertionError(f"{service.name}:{name} returned without asking the authorizer")
+        if action.mutates and caller is not None:
+            bump_authz_version(caller.account_id)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        _record_decisions()
+    return render_result(name, service.namespace, result, g.request_id)
+
+
+def _record_decisions() -> None:
+    decisions = g.pop("audit_decisions", [])
+    if decisions:
+        for entry in decisions:
+            audit.record(entry.pop("action"), **entry)
+        db.session.commit()

@@ -1,6 +1,7 @@
 """AWS Query protocol XML: the one place that builds response and error bodies."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -21,6 +22,8 @@ def _element(name: str, value: Any) -> str:
         body = "".join(_element("member", v) for v in value)
     elif isinstance(value, bool):
         body = "true" if value else "false"
+    elif isinstance(value, datetime):
+        body = value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     else:
         body = escape(str(value))
     return f"<{name}>{body}</{name}>"

@@ -130,6 +130,20 @@ def test_get_with_awkward_query_values_is_accepted():
     assert check(request).service == "iam"
 
 
+def test_plus_in_the_query_is_a_space_as_the_application_reads_it():
+    request = received(sign("GET", body=None, params={"Name": "a+b"}))
+    assert "Name=a%2Bb" in request.query_string
+    # Were '+' taken literally, "a+b" (read by the app as "a b") would pass as the signed "a+b".
+    plus = dataclasses.replace(request, query_string=request.query_string.replace("a%2Bb", "a+b"))
+    refused(plus, "SignatureDoesNotMatch", signed_at(request))
+
+
+def test_malformed_x_amz_date_header_is_incomplete():
+    request = received(sign(headers=FORM))
+    error = refused(with_header(request, "x-amz-date", "20261399T000000Z"), "IncompleteSignature", signed_at(request))
+    assert "not a valid date" in error.message
+
+
 def test_path_with_double_slashes_dot_segments_and_escapes_is_accepted():
     request = received(sign("GET", "http://localhost:5000//a/./b/../c%20d/%E2%82%AC/%7Euser/", body=None))
     assert check(request).access_key_id == KEY
@@ -414,6 +428,8 @@ def test_presigned_url_parameters_are_signed():
     [
         ("X-Amz-Expires=60", "X-Amz-Expires=604801", "less than a week"),
         ("X-Amz-Expires=60", "X-Amz-Expires=0", "positive integer"),
+        ("X-Amz-Expires=60", "X-Amz-Expires=%C2%B2", "positive integer"),
+        ("X-Amz-Date=", "X-Amz-Date=2026-11-29T10", "ISO8601 Long Format"),
         ("X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Algorithm=AWS4-HMAC-SHA1", "only supports"),
         ("&X-Amz-Signature=", "&X-Amz-Other=", "must include 'X-Amz-Signature'"),
     ],

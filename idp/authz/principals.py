@@ -1,0 +1,41 @@
+"""Who is calling: the authenticated principal the authorizer evaluates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from idp.policy import PrincipalType, RequestPrincipal
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller: the engine's principal plus what the services need."""
+
+    principal: RequestPrincipal
+    access_key_id: str | None = None
+    user_pk: int | None = None  # models.User.id for IAM users
+    region: str = "us-east-1"
+
+    @property
+    def account_id(self) -> str:
+        return self.principal.account
+
+    @property
+    def arn(self) -> str:
+        return self.principal.arn
+
+    @property
+    def is_root(self) -> bool:
+        return self.principal.type is PrincipalType.ACCOUNT
+
+
+def root_principal(account_id: str) -> RequestPrincipal:
+    """The account root user as the policy engine sees it."""
+    return RequestPrincipal.of(f"arn:aws:iam::{account_id}:root", account_id, PrincipalType.ACCOUNT, user_id=account_id)
+
+
+def user_principal(user) -> RequestPrincipal:
+    """An IAM user (a `models.user.User`) as the policy engine sees it."""
+    return RequestPrincipal.of(
+        user.arn, user.account_id, PrincipalType.USER, user_id=user.user_id, username=user.name,
+        tags={tag["Key"]: tag["Value"] for tag in user.tags or []},
+    )
