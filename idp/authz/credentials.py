@@ -23,7 +23,7 @@ def invalid_token() -> AuthenticationError:
                                code="InvalidClientTokenId", status=403)
 
 
-def authenticate(request: sigv4.SignedRequest, services: frozenset[str]) -> Caller:
+def authenticate(request: sigv4.SignedRequest, services: frozenset[str], *, unsigned_payload: bool = True) -> Caller:
     """Verify the request's signature with the stored key it names; return the caller."""
     found: dict[str, AccessKey] = {}
 
@@ -36,7 +36,7 @@ def authenticate(request: sigv4.SignedRequest, services: frozenset[str]) -> Call
         found["key"] = key
         return open_secret(key)
 
-    verified = sigv4.verify(request, clock.now(), secret_for, services)
+    verified = sigv4.verify(request, clock.now(), secret_for, services, allow_unsigned_payload=unsigned_payload)
     if verified.session_token is not None:
         # Temporary credentials arrive with the STS issue; until then none is valid.
         raise invalid_token()

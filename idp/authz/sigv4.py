@@ -32,7 +32,7 @@ from idp.errors import AuthenticationError
 SKEW = timedelta(minutes=5)
 MAX_EXPIRES = 604800  # seven days, the lifetime of a signing key
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
-_AMZ_DATE = re.compile(r"\d{8}T\d{6}Z")
+_AMZ_DATE = re.compile(r"\d{8}T\d{6}Z", re.ASCII)
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 SIGNATURE_DOES_NOT_MATCH = (

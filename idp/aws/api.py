@@ -123,7 +123,7 @@ def query() -> Response:
     action = service.actions.get(name) if service else None
     if action is None:
         raise InvalidAction(f"Could not find operation {name} for version {version}")
-    caller = None if action.unsigned else credentials.authenticate(signed, SIGNING_SERVICES)
+    caller = None if action.unsigned else credentials.authenticate(signed, SIGNING_SERVICES, unsigned_payload=False)
     call = Call(service.name, name, params, caller)
     try:
         result = action.function(call)

@@ -113,7 +113,7 @@ def integer(
             raise MissingParameter(f"The request must contain the parameter {name}")
         return default
     member = member_name(name)
-    if not re.fullmatch(r"[+-]?\d{1,19}", raw.strip()):
+    if not re.fullmatch(r"[+-]?\d{1,19}", raw.strip(), re.ASCII):
         raise _invalid(raw, member, "Member must be an integer")
     value = int(raw)
     if min_value is not None and value < min_value:

@@ -100,6 +100,7 @@ def test_integer_accepts(raw, expected):
         ("12ab", invalid("12ab", "durationSeconds", "Member must be an integer")),
         ("", invalid("", "durationSeconds", "Member must be an integer")),
         ("9" * 40, invalid("9" * 40, "durationSeconds", "Member must be an integer")),
+        ("３６００", invalid("３６００", "durationSeconds", "Member must be an integer")),
     ],
 )
 def test_integer_refuses(raw, message):
