@@ -19,9 +19,9 @@ def test_aws_clients_read_our_error_xml(live_server):
     with pytest.raises(ClientError) as caught:
         iam.get_user(UserName="alice")
     error = caught.value.response["Error"]
-    assert error["Code"] == "InvalidAction" and error["Type"] == "Sender"
-    assert "Could not find operation GetUser for version 2010-05-08" in error["Message"]
-    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error["Code"] == "InvalidClientTokenId" and error["Type"] == "Sender"
+    assert error["Message"] == "The security token included in the request is invalid."
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert caught.value.response["ResponseMetadata"]["RequestId"]
 
 
@@ -29,6 +29,8 @@ def test_query_endpoint_requires_action_and_version(client):
     missing = client.post("/", data={"Version": "2010-05-08"})
     assert missing.status_code == 400 and b"<Code>MissingParameter</Code>" in missing.data
     assert b'xmlns="https://iam.amazonaws.com/doc/2010-05-08/"' in missing.data
+    unknown = client.post("/", data={"Action": "Nope", "Version": "2010-05-08"})
+    assert unknown.status_code == 400 and b"Could not find operation Nope for version 2010-05-08" in unknown.data
     sts = client.post("/", data={"Action": "Nope", "Version": "2011-06-15"})
     assert b'xmlns="https://sts.amazonaws.com/doc/2011-06-15/"' in sts.data
     assert b"<Code>InvalidAction</Code>" in sts.data
