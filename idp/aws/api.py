@@ -121,9 +121,11 @@ def query() -> Response:
         raise MissingParameter("The request must contain the parameter Version")
     service = BY_VERSION.get(version)
     action = service.actions.get(name) if service else None
+    # Authenticate before saying whether an action exists, as AWS does.
+    unsigned = action is not None and action.unsigned
+    caller = None if unsigned else credentials.authenticate(signed, SIGNING_SERVICES, unsigned_payload=False)
     if action is None:
         raise InvalidAction(f"Could not find operation {name} for version {version}")
-    caller = None if action.unsigned else credentials.authenticate(signed, SIGNING_SERVICES, unsigned_payload=False)
     call = Call(service.name, name, params, caller)
     try:
         result = action.function(call)
