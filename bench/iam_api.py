@@ -1,0 +1,191 @@
+"""Signed IAM requests per second: this IdP under gunicorn vs moto_server, in the same run.
+
+Both servers verify every signature and evaluate the caller's identity
+policies (moto with INITIAL_NO_AUTH_ACTION_COUNT set to exactly the set-up
+calls, so every measured request is authenticated). The caller is an IAM user
+with an inline policy, not the root user, so the policy engine runs on every
+request. Run: `.venv/bin/python bench/iam_api.py [--seconds 5]`.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import boto3
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+
+REPO = Path(__file__).resolve().parents[1]
+POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Sid": "ReadIam", "Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "iam:Simulate*"], "Resource": "*"},
+    {"Sid": "NoDeletes", "Effect": "Deny", "Action": "iam:Delete*", "Resource": "*"},
+    {"Sid": "OwnKeys", "Effect": "Allow", "Action": "iam:*AccessKey*",
+     "Resource": "arn:aws:iam::*:user/${aws:username}"},
+]})
+USERS = 100
+# CreateUser x (USERS + 1), PutUserPolicy, CreateAccessKey: moto's unauthenticated set-up budget.
+SETUP_CALLS = USERS + 3
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def pinned(args: list[str], core: str | None) -> list[str]:
+    return (["taskset", "-c", core] if core is not None and shutil.which("taskset") else []) + args
+
+
+def start_idp(workdir: Path, core: str | None, workers: int) -> tuple[subprocess.Popen, str, tuple[str, str]]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
+    env.update({
+        "IDP_DATABASE_URL": f"sqlite:///{workdir / 'idp.db'}", "IDP_KEYS_DIR": str(workdir / "keys"),
+        "IDP_INSTANCE_DIR": str(workdir), "IDP_ISSUER": f"http://127.0.0.1:{port}",
+        "IDP_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
+    })
+    boot = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "idp", "bootstrap", "--json"],
+                          cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    root = json.loads(boot.stdout)
+    server = subprocess.Popen(
+        pinned([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", str(workers), "app:app"], core),
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(url + "/healthz")
+    return server, url, (root["access_key_id"], root["secret_access_key"])
+
+
+def start_moto(core: str | None) -> tuple[subprocess.Popen, str, tuple[str, str]]:
+    port = free_port()
+    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_CALLS)}
+    moto = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or "moto_server"
+    server = subprocess.Popen(pinned([moto, "-p", str(port)], core), env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(url + "/moto-api/")
+    return server, url, ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+
+
+def set_up(url: str, root: tuple[str, str]) -> tuple[str, str]:
+    """100 users, and a reader user with an inline policy and a key; returns its credentials."""
+    iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id=root[0],
+                       aws_secret_access_key=root[1], config=Config(retries={"max_attempts": 1}))
+    for i in range(USERS):
+        iam.create_user(UserName=f"user{i:03d}")
+    iam.create_user(UserName="reader")
+    iam.put_user_policy(UserName="reader", PolicyName="read", PolicyDocument=POLICY)
+    key = iam.create_access_key(UserName="reader")["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def rate(url: str, creds: tuple[str, str], body: str, seconds: float, threads: int) -> float:
+    """Freshly signed requests per second over `seconds`, from `threads` client threads."""
+    signer = SigV4Auth(Credentials(*creds), "iam", "us-east-1")
+    count, stop = [0] * threads, time.monotonic() + seconds
+
+    def worker(slot: int) -> None:
+        session = requests.Session()
+        while time.monotonic() < stop:
+            request = AWSRequest("POST", url + "/", data=body,
+                                 headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+            signer.add_auth(request)
+            response = session.post(url + "/", data=body, headers=dict(request.headers.items()), timeout=10)
+            if response.status_code != 200:
+                raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+            count[slot] += 1
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    started = time.monotonic()
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return sum(count) / (time.monotonic() - started)
+
+
+CALLS = {
+    "GetUser": "Action=GetUser&Version=2010-05-08&UserName=user042",
+    "ListUsers (100 users)": "Action=ListUsers&Version=2010-05-08&MaxItems=100",
+    "SimulatePrincipalPolicy": None,  # filled in with the reader's ARN
+}
+
+
+def measure(label: str, server_core: str | None, client_core: str | None, workers: int, seconds: float) -> None:
+    if client_core is not None and shutil.which("taskset"):
+        os.sched_setaffinity(0, {int(client_core)})
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, start in (("idp", lambda: start_idp(Path(tmp), server_core, workers)),
+                            ("moto", lambda: start_moto(server_core))):
+            server, url, root = start()
+            try:
+                creds = set_up(url, root)
+                results[name] = {}
+                for call, body in CALLS.items():
+                    if body is None:
+                        arn = requests.utils.quote(f"arn:aws:iam::{_account_of(url, root)}:user/reader", safe="")
+                        body = (f"Action=SimulatePrincipalPolicy&Version=2010-05-08&PolicySourceArn={arn}"
+                                "&ActionNames.member.1=iam%3AGetUser&ActionNames.member.2=iam%3ADeleteUser")
+                    try:
+                        results[name][call] = rate(url, creds, body, seconds, threads=4)
+                    except RuntimeError as error:
+                        results[name][call] = float("nan")
+                        print(f"  {name} {call}: not supported ({str(error)[:80]})")
+            finally:
+                server.terminate()
+                server.wait()
+    print(f"\n{label}")
+    print(f"{'call':28} {'idp req/s':>10} {'moto req/s':>11} {'ratio':>7}")
+    for call in CALLS:
+        ours, theirs = results["idp"][call], results["moto"][call]
+        ratio = ours / theirs if theirs == theirs and theirs else float("nan")
+        print(f"{call:28} {ours:10.0f} {theirs:11.0f} {ratio:6.2f}x")
+
+
+def _account_of(url: str, root: tuple[str, str]) -> str:
+    iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id=root[0],
+                       aws_secret_access_key=root[1])
+    return iam.get_user(UserName="reader")["User"]["Arn"].split(":")[4]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    if cores >= 2:
+        measure("one core each: server pinned to core 0 (1 gunicorn worker / moto), client on core 1", "0", "1", 1,
+                args.seconds)
+    os.sched_setaffinity(0, set(range(cores)))
+    measure(f"whole machine ({cores} cores, {cores} gunicorn workers / threaded moto, client unpinned)", None, None,
+            cores, args.seconds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Console passwords of IAM users (login profiles), checked against the account password policy.
+
+Passwords are stored only as argon2id hashes; the clear text never leaves
+the request that carried it.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from idp import clock
+from idp.errors import ClientError, Conflict, NotFound
+from idp.iam import account_settings
+from idp.iam.passwords import hash_password, verify_password
+from models import db
+from models.user import LoginProfile, User
+
+MIN_LENGTH = 8  # our floor, whatever the account policy says (AWS's default policy minimum)
+MAX_LENGTH = 128
+MAX_REMEMBERED = 24  # the largest PasswordReusePrevention
+SYMBOLS = frozenset("!@#$%^&*()_+-=[]{}|'")
+
+
+class PasswordPolicyViolation(ClientError):
+    code = "PasswordPolicyViolation"
+
+
+def violations(password: str, policy: dict[str, Any] | None) -> list[str]:
+    """What `password` lacks under `policy` (None: no account policy), in AWS's words."""
+    policy = policy or {}
+    minimum = max(MIN_LENGTH, policy.get("MinimumPasswordLength", MIN_LENGTH))
+    rules = [
+        (len(password) >= minimum, f"Password should have at least {minimum} characters"),
+        (len(password) <= MAX_LENGTH, f"Password should have at most {MAX_LENGTH} characters"),
+        (not policy.get("RequireUppercaseCharacters") or any("A" <= c <= "Z" for c in password),
+         "Password should have at least one uppercase letter"),
+        (not policy.get("RequireLowercaseCharacters") or any("a" <= c <= "z" for c in password),
+         "Password should have at least one lowercase letter"),
+        (not policy.get("RequireNumbers") or any("0" <= c <= "9" for c in password),
+         "Password should have at least one number"),
+        (not policy.get("RequireSymbols") or any(c in SYMBOLS for c in password),
+         "Password should have at least one symbol"),
+    ]
+    return [message for satisfied, message in rules if not satisfied]
+
+
+def check(account_id: str, password: str) -> None:
+    """PasswordPolicyViolation (400) with the first rule `password` breaks."""
+    broken = violations(password, account_settings.password_policy(account_id))
+    if broken:
+        raise PasswordPolicyViolation(broken[0])
+
+
+def find(user: User) -> LoginProfile | None:
+    """The user's login profile, or None."""
+    return user.login_profile
+
+
+def get(user: User) -> LoginProfile:
+    """The user's login profile, or NoSuchEntity as AWS words it."""
+    if user.login_profile is None:
+        raise NotFound(f"Login Profile for User {user.name} cannot be found.")
+    return user.login_profile
+
+
+def create(user: User, password: str, reset_required: bool) -> LoginProfile:
+    """Give `user` a console password; EntityAlreadyExists when it has one."""
+    if user.login_profile is not None:
+        raise Conflict(f"Login Profile for user {user.name} already exists.")
+    check(user.account_id, password)
+    now = clock.now()
+    profile = LoginProfile(
+        password_hash=hash_password(password), password_reset_required=reset_required,
+        password_changed_at=now, previous_password_hashes=[], created_at=now,
+    )
+    user.login_profile = profile
+    db.session.flush()
+    return profile
+
+
+def update(profile: LoginProfile, password: str | None, reset_required: bool | None) -> None:
+    """Set a new password (policy and reuse rules apply) and/or the reset-required flag."""
+    if password is not None:
+        set_password(profile, password)
+    if reset_required is not None:
+        profile.password_reset_required = reset_required
+    db.session.flush()
+
+
+def set_password(profile: LoginProfile, password: str) -> None:
+    """Replace the password after the policy checks, remembering the old hash for reuse prevention."""
+    account_id = profile.user.account_id
+    check(account_id, password)
+    reuse = (account_settings.password_policy(account_id) or {}).get("PasswordReusePrevention")
+    if reuse:
+        # The current password counts as one of the last `reuse` passwords.
+        recent = [profile.password_hash, *profile.previous_password_hashes[: reuse - 1]]
+        if any(verify_password(stored, password) for stored in recent):
+            raise PasswordPolicyViolation(f"Password should not be one of your last {reuse} passwords")
+    profile.previous_password_hashes = [profile.password_hash, *profile.previous_password_hashes][:MAX_REMEMBERED]
+    profile.password_hash = hash_password(password)
+    profile.password_changed_at = clock.now()
+
+
+def delete(user: User) -> None:
+    """Remove the user's console password; NoSuchEntity when there is none."""
+    get(user)
+    user.login_profile = None  # delete-orphan: the row goes at flush
+    db.session.flush()
+
+
+def password_expired(profile: LoginProfile, policy: dict[str, Any] | None, now: datetime | None = None) -> bool:
+    """True when the account policy's MaxPasswordAge has passed since the last change (for sign-in)."""
+    max_age = (policy or {}).get("MaxPasswordAge")
+    changed = profile.password_changed_at or profile.created_at
+    return bool(max_age) and (now or clock.now()) - changed >= timedelta(days=max_age)
