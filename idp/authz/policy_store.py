@@ -15,6 +15,8 @@ from idp.policy import Policy, PolicyKind, PolicySet, parse_policy
 from models import db
 from models.account import Account
 from models.policy import ManagedPolicy, PolicyVersion
+from models.group import Group
+from models.role import Role
 from models.user import User
 
 MAX_CACHED_PRINCIPALS = 10_000
@@ -53,14 +55,43 @@ def managed(policy: ManagedPolicy, kind: PolicyKind = PolicyKind.MANAGED) -> Pol
     return parsed(default_document(policy), kind, policy.arn)
 
 
-def user_policies(user: User) -> PolicySet:
-    """Identity policies (own, groups') and permissions boundary of an IAM user."""
-    identity = [parsed(p.document, PolicyKind.USER_INLINE, p.name) for p in user.inline_policies]
+def inline_id(entity_kind: str, entity_name: str, policy_name: str) -> str:
+    """A unique id for an inline policy: `user/alice/ReadOnly` (names never contain `/`)."""
+    return f"{entity_kind}/{entity_name}/{policy_name}"
+
+
+def group_identity(group: Group) -> list[Policy]:
+    """A group's inline and attached policies."""
+    found = [parsed(p.document, PolicyKind.GROUP_INLINE, inline_id("group", group.name, p.name))
+             for p in group.inline_policies]
+    return found + [managed(p) for p in group.attached_policies]
+
+
+def user_identity(user: User) -> tuple[list[Policy], list[Policy]]:
+    """(identity policies: own and groups', permissions boundary) of an IAM user."""
+    identity = [parsed(p.document, PolicyKind.USER_INLINE, inline_id("user", user.name, p.name))
+                for p in user.inline_policies]
     identity += [managed(p) for p in user.attached_policies]
     for group in user.groups:
-        identity += [parsed(p.document, PolicyKind.GROUP_INLINE, p.name) for p in group.inline_policies]
-        identity += [managed(p) for p in group.attached_policies]
-    boundary = [managed(user.boundary_policy, PolicyKind.BOUNDARY)] if user.boundary_policy else []
+        identity += group_identity(group)
+    return identity, _boundary(user)
+
+
+def role_identity(role: Role) -> tuple[list[Policy], list[Policy]]:
+    """(identity policies, permissions boundary) of a role."""
+    identity = [parsed(p.document, PolicyKind.ROLE_INLINE, inline_id("role", role.name, p.name))
+                for p in role.inline_policies]
+    identity += [managed(p) for p in role.attached_policies]
+    return identity, _boundary(role)
+
+
+def _boundary(entity) -> list[Policy]:
+    return [managed(entity.boundary_policy, PolicyKind.BOUNDARY)] if entity.boundary_policy else []
+
+
+def user_policies(user: User) -> PolicySet:
+    """The compiled PolicySet of an IAM user."""
+    identity, boundary = user_identity(user)
     return PolicySet(identity=identity, boundary=boundary)
 
 
