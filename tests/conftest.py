@@ -16,6 +16,8 @@ import pytest
 from tests.support.databases import TestDatabase, make_test_database
 from tests.support.servers import ThreadedServer, free_port
 
+pytest_plugins = ["tests.support.aws_clients"]
+
 TEST_MASTER_KEY = base64.b64encode(b"k" * 32).decode()
 PG_URL = os.environ.get("IDP_TEST_DATABASE_URL")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import threading
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from idp.policy import Policy, PolicyKind, PolicySet, parse_policy
@@ -21,8 +22,12 @@ from models.user import User
 
 MAX_CACHED_PRINCIPALS = 10_000
 
-_cache: dict[tuple[str, str], tuple[int, PolicySet]] = {}
 _lock = threading.Lock()
+
+
+def _cache() -> dict[tuple[str, str], tuple[int, PolicySet]]:
+    # Per app, so two apps in one process (tests) never share entries.
+    return current_app.extensions.setdefault("idp.policy_cache", {})
 
 
 @functools.lru_cache(maxsize=8192)
@@ -98,17 +103,18 @@ def user_policies(user: User) -> PolicySet:
 def policies_for_user(user_pk: int, account_id: str, arn: str) -> PolicySet:
     """The cached PolicySet of an IAM user, reloaded when the account's version moved."""
     version = authz_version(account_id)
-    cached = _cache.get((account_id, arn))
+    cache = _cache()
+    cached = cache.get((account_id, arn))
     if cached is not None and cached[0] == version:
         return cached[1]
     policy_set = user_policies(db.session.get(User, user_pk))
     with _lock:
-        if len(_cache) >= MAX_CACHED_PRINCIPALS:
-            _cache.clear()
-        _cache[(account_id, arn)] = (version, policy_set)
+        if len(cache) >= MAX_CACHED_PRINCIPALS:
+            cache.clear()
+        cache[(account_id, arn)] = (version, policy_set)
     return policy_set
 
 
 def clear_cache() -> None:
-    """Forget every cached policy set (tests)."""
-    _cache.clear()
+    """Forget every cached policy set of this app."""
+    _cache().clear()
