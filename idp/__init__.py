@@ -66,6 +66,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # WAL with NORMAL is durable across application crashes; only an OS crash may lose the last commits.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
 

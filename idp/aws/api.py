@@ -133,18 +133,17 @@ def query() -> Response:
             raise AssertionError(f"{service.name}:{name} returned without asking the authorizer")
         if action.mutates and caller is not None:
             bump_authz_version(caller.account_id)
+        _record_decisions()  # in the action's own transaction: one commit per request
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        raise
-    finally:
+        # A refused or failed request still leaves its authorization decisions in the log.
         _record_decisions()
+        db.session.commit()
+        raise
     return render_result(name, service.namespace, result, g.request_id)
 
 
 def _record_decisions() -> None:
-    decisions = g.pop("audit_decisions", [])
-    if decisions:
-        for entry in decisions:
-            audit.record(entry.pop("action"), **entry)
-        db.session.commit()
+    for entry in g.pop("audit_decisions", []):
+        audit.record(entry.pop("action"), **entry)
