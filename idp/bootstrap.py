@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from idp.config import Settings
 from idp.errors import ConfigError
 from idp.iam.accounts import RootCredentials, add_root_access_key, create_account, open_secret, register_issuer
+from idp.iam.aws_managed import ensure_aws_managed_policies
 from idp.keys import keystore
 from models import db
 from models.access_key import AccessKey
@@ -35,6 +36,7 @@ def bootstrap(app: Flask) -> RootCredentials:
         with _exclusive(settings):
             flask_migrate.upgrade(directory=app.extensions["migrate"].directory)
             keystore().ensure()
+            ensure_aws_managed_policies()
             try:
                 credentials = _ensure_default_account(settings)
                 register_issuer(credentials.account_id, settings.issuer)

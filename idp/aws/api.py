@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from flask import Blueprint, Response, g, request
+from sqlalchemy.exc import IntegrityError
 
 from idp import audit
 from idp.authz import credentials, sigv4
@@ -17,7 +18,7 @@ from idp.authz.authorizer import authorize
 from idp.authz.policy_store import bump_authz_version
 from idp.authz.principals import Caller
 from idp.aws.xml import render_error, render_result
-from idp.errors import IdpError, InvalidAction, MissingParameter
+from idp.errors import Conflict, IdpError, InvalidAction, MissingParameter
 from idp.policy import Decision
 from models import db
 
@@ -128,20 +129,30 @@ def query() -> Response:
         raise InvalidAction(f"Could not find operation {name} for version {version}")
     call = Call(service.name, name, params, caller)
     try:
-        result = action.function(call)
-        if not (call.authorized or action.unsigned or action.public):
-            raise AssertionError(f"{service.name}:{name} returned without asking the authorizer")
-        if action.mutates and caller is not None:
-            bump_authz_version(caller.account_id)
-        _record_decisions()  # in the action's own transaction: one commit per request
-        db.session.commit()
-    except BaseException:
+        result = _run(action, call)
+    except BaseException as error:
         db.session.rollback()
         # A refused or failed request still leaves its authorization decisions in the log.
         _record_decisions()
         db.session.commit()
+        if isinstance(error, IntegrityError):
+            # Two requests raced for the same name: the database's constraint decided.
+            raise Conflict("The request was rejected because it conflicted with a concurrent change.",
+                           code="ConcurrentModification") from None
         raise
     return render_result(name, service.namespace, result, g.request_id)
+
+
+def _run(action: QueryAction, call: Call) -> dict | None:
+    """Run the action and commit it with its audit records: one commit per request."""
+    result = action.function(call)
+    if not (call.authorized or action.unsigned or action.public):
+        raise AssertionError(f"{call.service}:{call.action} returned without asking the authorizer")
+    if action.mutates and call.caller is not None:
+        bump_authz_version(call.caller.account_id)
+    _record_decisions()
+    db.session.commit()
+    return result
 
 
 def _record_decisions() -> None:

@@ -72,8 +72,8 @@ def _matches(seed: str, step: int, code: str) -> bool:
 
 
 def verify_code(device: MfaDevice, code: str, now: datetime) -> bool:
-    """Accept `code` once if it is the device's code for a step within ±1 of now and after the last one used."""
-    if device.secret_encrypted is None or not _well_formed(code):
+    """Accept `code` once if it is the enabled device's code for a step within ±1 of now, after the last one used."""
+    if not device.is_enabled or device.secret_encrypted is None or not _well_formed(code):
         return False
     seed = open_seed(device)
     current = step_at(now)

@@ -151,6 +151,8 @@ class RequestContext:
 
 def _resource_account(resource: str, fallback: str) -> str:
     parts = resource.split(":", 5)
-    if len(parts) == 6 and parts[4]:
+    # `aws` owns AWS-managed policies, which every account may read and attach:
+    # they are not another account's resources.
+    if len(parts) == 6 and parts[4] and parts[4] != "aws":
         return parts[4]
     return fallback

@@ -266,3 +266,15 @@ def test_wrong_policy_kind_in_a_slot_is_refused() -> None:
         PolicySet(resource=[identity(ALLOW_ALL)])
     with pytest.raises(ValueError, match="principal-side"):
         PolicySet(identity=[principal_named("*")])
+
+
+def test_aws_managed_policy_arns_are_not_another_accounts_resources():
+    from idp.policy import PolicySet, RequestContext, RequestPrincipal, evaluate, parse_policy
+    from idp.policy.kinds import PolicyKind
+
+    reader = RequestPrincipal.of("arn:aws:iam::111122223333:user/r", "111122223333", "User")
+    allow = parse_policy('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetPolicy",'
+                         '"Resource":"*"}]}', PolicyKind.USER_INLINE, "p")
+    request = RequestContext(reader, "iam:GetPolicy", "arn:aws:iam::aws:policy/ReadOnlyAccess")
+    assert request.resource_account == "111122223333" and not request.is_cross_account
+    assert evaluate(request, PolicySet(identity=[allow])).allowed
