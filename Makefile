@@ -28,7 +28,7 @@ run: bootstrap
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - app:app
 
 test: $(VENV)/.dev
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/policy_eval.py
