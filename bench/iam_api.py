@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
+import multiprocessing
 import time
 from pathlib import Path
 
@@ -104,29 +104,37 @@ def set_up(url: str, root: tuple[str, str]) -> tuple[str, str]:
     return key["AccessKeyId"], key["SecretAccessKey"]
 
 
-def rate(url: str, creds: tuple[str, str], body: str, seconds: float, threads: int) -> float:
-    """Freshly signed requests per second over `seconds`, from `threads` client threads."""
+def _client_loop(url: str, creds: tuple[str, str], body: str, stop_at: float, counter, failure) -> None:
     signer = SigV4Auth(Credentials(*creds), "iam", "us-east-1")
-    count, stop = [0] * threads, time.monotonic() + seconds
+    session = requests.Session()
+    done = 0
+    while time.time() < stop_at:
+        request = AWSRequest("POST", url + "/", data=body,
+                             headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+        signer.add_auth(request)
+        response = session.post(url + "/", data=body, headers=dict(request.headers.items()), timeout=10)
+        if response.status_code != 200:
+            failure.value = response.status_code
+            break
+        done += 1
+    with counter.get_lock():
+        counter.value += done
 
-    def worker(slot: int) -> None:
-        session = requests.Session()
-        while time.monotonic() < stop:
-            request = AWSRequest("POST", url + "/", data=body,
-                                 headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-            signer.add_auth(request)
-            response = session.post(url + "/", data=body, headers=dict(request.headers.items()), timeout=10)
-            if response.status_code != 200:
-                raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
-            count[slot] += 1
 
-    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    started = time.monotonic()
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    return sum(count) / (time.monotonic() - started)
+def rate(url: str, creds: tuple[str, str], body: str, seconds: float, clients: int) -> float:
+    """Freshly signed requests per second over `seconds`, from `clients` client processes."""
+    counter, failure = multiprocessing.Value("l", 0), multiprocessing.Value("i", 0)
+    stop_at = time.time() + seconds
+    pool = [multiprocessing.Process(target=_client_loop, args=(url, creds, body, stop_at, counter, failure))
+            for _ in range(clients)]
+    started = time.time()
+    for process in pool:
+        process.start()
+    for process in pool:
+        process.join()
+    if failure.value:
+        raise RuntimeError(f"HTTP {failure.value}")
+    return counter.value / (time.time() - started)
 
 
 CALLS = {
@@ -149,11 +157,11 @@ def measure(label: str, server_core: str | None, client_core: str | None, worker
                 results[name] = {}
                 for call, body in CALLS.items():
                     if body is None:
-                        arn = requests.utils.quote(f"arn:aws:iam::{_account_of(url, root)}:user/reader", safe="")
+                        arn = requests.utils.quote(_own_arn(url, creds), safe="")
                         body = (f"Action=SimulatePrincipalPolicy&Version=2010-05-08&PolicySourceArn={arn}"
                                 "&ActionNames.member.1=iam%3AGetUser&ActionNames.member.2=iam%3ADeleteUser")
                     try:
-                        results[name][call] = rate(url, creds, body, seconds, threads=4)
+                        results[name][call] = rate(url, creds, body, seconds, clients=4)
                     except RuntimeError as error:
                         results[name][call] = float("nan")
                         print(f"  {name} {call}: not supported ({str(error)[:80]})")
@@ -168,10 +176,10 @@ def measure(label: str, server_core: str | None, client_core: str | None, worker
         print(f"{call:28} {ours:10.0f} {theirs:11.0f} {ratio:6.2f}x")
 
 
-def _account_of(url: str, root: tuple[str, str]) -> str:
-    iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id=root[0],
-                       aws_secret_access_key=root[1])
-    return iam.get_user(UserName="reader")["User"]["Arn"].split(":")[4]
+def _own_arn(url: str, creds: tuple[str, str]) -> str:
+    iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id=creds[0],
+                       aws_secret_access_key=creds[1])
+    return iam.get_user()["User"]["Arn"]
 
 
 def main() -> None:

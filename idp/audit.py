@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import g, has_request_context, request
+from sqlalchemy import insert
 
 from idp import clock
 from models import db
@@ -17,21 +18,20 @@ def record(
     account_id: str | None = None,
     detail: dict | None = None,
     commit: bool = False,
-) -> AuditEvent:
+) -> None:
     """Append an event; source address and request id come from the current request."""
     in_request = has_request_context()
-    event = AuditEvent(
-        occurred_at=clock.now(),
-        request_id=g.get("request_id") if in_request else None,
-        account_id=account_id,
-        actor=actor,
-        action=action,
-        resource=resource,
-        decision=decision,
-        source_ip=request.remote_addr if in_request else None,
-        detail=detail,
-    )
-    db.session.add(event)
+    # A Core INSERT: the log is written on every request and never read back as objects here.
+    db.session.execute(insert(AuditEvent), [{
+        "occurred_at": clock.now(),
+        "request_id": g.get("request_id") if in_request else None,
+        "account_id": account_id,
+        "actor": actor,
+        "action": action,
+        "resource": resource,
+        "decision": decision,
+        "source_ip": request.remote_addr if in_request else None,
+        "detail": detail,
+    }])
     if commit:
         db.session.commit()
-    return event

@@ -26,7 +26,9 @@ def decide(
     keys = global_keys(caller)
     keys.update(context or {})
     request = RequestContext(caller.principal, action, resource, keys)
-    policies = EMPTY if caller.user_pk is None else policies_for_user(caller.user_pk, caller.account_id, caller.arn)
+    policies = EMPTY if caller.user_pk is None else policies_for_user(
+        caller.user_pk, caller.account_id, caller.arn, caller.authz_version
+    )
     if resource_policies:
         policies = policies.with_resource(resource_policies)
     decision = evaluate(request, policies)

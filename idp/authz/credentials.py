@@ -1,21 +1,48 @@
-"""SigV4 authentication against stored access keys: signature -> `Caller`."""
+"""SigV4 authentication against stored access keys: signature -> `Caller`.
+
+Verified keys are cached per app together with the account's authz version
+seen when they were loaded. Every IAM change that could affect a key (status,
+deletion, the user's tags or name) bumps that version, so each request costs
+one indexed read of `accounts.authz_version` and a deactivated or deleted key
+stops working at once on every instance.
+"""
 from __future__ import annotations
 
-from datetime import timedelta
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from idp import clock
 from idp.authz import sigv4
+from idp.authz.policy_store import authz_version
 from idp.authz.principals import Caller, root_principal, user_principal
 from idp.errors import AuthenticationError
 from idp.iam.accounts import open_secret
+from idp.policy import RequestPrincipal
 from models import db
 from models.access_key import AccessKey
 
 # Writing last-used on every request would make every read a write.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
+MAX_CACHED_KEYS = 10_000
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class KnownKey:
+    """An active access key as verified at `version` of its account."""
+
+    access_key_id: str
+    account_id: str
+    version: int
+    secret: str
+    principal: RequestPrincipal
+    user_pk: int | None
+    last_used_at: datetime | None
 
 
 def invalid_token() -> AuthenticationError:
@@ -23,18 +50,51 @@ def invalid_token() -> AuthenticationError:
                                code="InvalidClientTokenId", status=403)
 
 
+def _cache() -> dict[str, KnownKey]:
+    return current_app.extensions.setdefault("idp.key_cache", {})
+
+
+def _load(access_key_id: str) -> KnownKey | None:
+    key = db.session.scalar(
+        select(AccessKey).options(selectinload(AccessKey.user)).where(AccessKey.access_key_id == access_key_id)
+    )
+    if key is None or key.status != "Active":
+        return None
+    # The version is read before the key is trusted: a change racing this load
+    # moves the version past what we store, so the entry is reloaded next time.
+    version = authz_version(key.account_id)
+    principal = user_principal(key.user) if key.user is not None else root_principal(key.account_id)
+    return KnownKey(key.access_key_id, key.account_id, version, open_secret(key), principal, key.user_id,
+                    key.last_used_at)
+
+
+def known_key(access_key_id: str) -> KnownKey | None:
+    """The active key with this id, from the cache while its account's version holds."""
+    cache = _cache()
+    cached = cache.get(access_key_id)
+    if cached is not None and authz_version(cached.account_id) == cached.version:
+        return cached
+    loaded = _load(access_key_id)
+    with _lock:
+        if len(cache) >= MAX_CACHED_KEYS:
+            cache.clear()
+        if loaded is None:
+            cache.pop(access_key_id, None)
+        else:
+            cache[access_key_id] = loaded
+    return loaded
+
+
 def authenticate(request: sigv4.SignedRequest, services: frozenset[str], *, unsigned_payload: bool = True) -> Caller:
     """Verify the request's signature with the stored key it names; return the caller."""
-    found: dict[str, AccessKey] = {}
+    found: dict[str, KnownKey] = {}
 
     def secret_for(access_key_id: str) -> str | None:
-        key = db.session.scalar(
-            select(AccessKey).options(selectinload(AccessKey.user)).where(AccessKey.access_key_id == access_key_id)
-        )
-        if key is None or key.status != "Active":
+        key = known_key(access_key_id)
+        if key is None:
             return None
         found["key"] = key
-        return open_secret(key)
+        return key.secret
 
     verified = sigv4.verify(request, clock.now(), secret_for, services, allow_unsigned_payload=unsigned_payload)
     if verified.session_token is not None:
@@ -42,11 +102,17 @@ def authenticate(request: sigv4.SignedRequest, services: frozenset[str], *, unsi
         raise invalid_token()
     key = found["key"]
     _touch(key, verified)
-    principal = user_principal(key.user) if key.user is not None else root_principal(key.account_id)
-    return Caller(principal, access_key_id=key.access_key_id, user_pk=key.user_id, region=verified.region)
+    return Caller(key.principal, access_key_id=key.access_key_id, user_pk=key.user_pk, region=verified.region,
+                  authz_version=key.version)
 
 
-def _touch(key: AccessKey, verified: sigv4.VerifiedSignature) -> None:
+def _touch(key: KnownKey, verified: sigv4.VerifiedSignature) -> None:
     now = clock.now()
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_GRANULARITY:
-        key.last_used_at, key.last_used_service, key.last_used_region = now, verified.service, verified.region
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_GRANULARITY:
+        return
+    db.session.execute(
+        update(AccessKey).where(AccessKey.access_key_id == key.access_key_id)
+        .values(last_used_at=now, last_used_service=verified.service, last_used_region=verified.region)
+    )
+    with _lock:
+        _cache()[key.access_key_id] = replace(key, last_used_at=now)

@@ -100,9 +100,9 @@ def user_policies(user: User) -> PolicySet:
     return PolicySet(identity=identity, boundary=boundary)
 
 
-def policies_for_user(user_pk: int, account_id: str, arn: str) -> PolicySet:
+def policies_for_user(user_pk: int, account_id: str, arn: str, version: int | None = None) -> PolicySet:
     """The cached PolicySet of an IAM user, reloaded when the account's version moved."""
-    version = authz_version(account_id)
+    version = authz_version(account_id) if version is None else version
     cache = _cache()
     cached = cache.get((account_id, arn))
     if cached is not None and cached[0] == version:

@@ -14,6 +14,8 @@ class Caller:
     access_key_id: str | None = None
     user_pk: int | None = None  # models.User.id for IAM users
     region: str = "us-east-1"
+    # The account's authz version seen while authenticating (None: read it when needed).
+    authz_version: int | None = None
 
     @property
     def account_id(self) -> str:

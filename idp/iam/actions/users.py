@@ -31,8 +31,9 @@ def get_user(call: Call) -> dict:
         if call.caller.is_root:
             return {"User": {"UserId": call.account_id, "Arn": call.caller.arn, "CreateDate": _account_created(call)}}
         name = call.caller.principal.username
-    call.authorize(users.resource_arn(call.account_id, name))
-    return {"User": user_shape(users.get(call.account_id, name))}
+    user = users.find(call.account_id, name)
+    call.authorize(user.arn if user else users.resource_arn(call.account_id, name))
+    return {"User": user_shape(user or users.get(call.account_id, name))}
 
 
 def _account_created(call: Call):
@@ -45,7 +46,7 @@ def _account_created(call: Call):
 @query_action("iam", "ListUsers")
 def list_users(call: Call) -> dict:
     prefix = names.path_prefix(call.params)
-    call.authorize(names.arn(call.account_id, "user", prefix, "*") if prefix == "/" else names.arn(call.account_id, "user", prefix, "*"))
+    call.authorize(names.arn(call.account_id, "user", prefix, "*"))
     found = users.listed(call.account_id, prefix)
     return page(call.params, found, "Users", lambda u: user_shape(u, full=False), key=lambda u: u.name_lower)
 
