@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test bootstrap bench clean
+.PHONY: run test lint bootstrap bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,13 @@ run: bootstrap
 test: $(VENV)/.dev
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
+lint: $(VENV)/.dev
+	$(BIN)/ruff check --select F,E9 idp models tests bench
+
 bench: $(VENV)/.dev
 	$(BIN)/python bench/policy_eval.py
+	$(BIN)/python bench/sigv4_verify.py
+	$(BIN)/python bench/iam_api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

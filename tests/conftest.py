@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
-import uuid
 
 import pytest
 

@@ -97,6 +97,20 @@ def string(
     return _check_string(value, member_name(name), min_len=min_len, max_len=max_len, pattern=pattern)
 
 
+def enum(
+    params: Params, name: str, allowed: Sequence[str], *, required: bool = False, default: str | None = None
+) -> str | None:
+    """A parameter restricted to `allowed`, refused with AWS's enum wording."""
+    value = params.get(name)
+    if value is None:
+        if required:
+            raise MissingParameter(f"The request must contain the parameter {name}")
+        return default
+    if value not in allowed:
+        raise _invalid(value, member_name(name), f"Member must satisfy enum value set: [{', '.join(allowed)}]")
+    return value
+
+
 def integer(
     params: Params,
     name: str,

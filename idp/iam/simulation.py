@@ -11,7 +11,7 @@ from typing import Sequence
 from idp.authz import policy_store
 from idp.authz.principals import user_principal
 from idp.errors import ClientError, MalformedPolicyDocument, NotFound
-from idp.iam import roles_lookup
+from idp.iam import groups, roles
 from idp.policy import (
     DecisionEffect, Policy, PolicyKind, PolicySet, PrincipalType, RequestContext, RequestPrincipal,
     StatementRef, context_keys, evaluate, matching_statements, parse_policy,
@@ -54,10 +54,10 @@ def subject_of(account_id: str, source_arn: str) -> Subject:
     if kind == "user" and (user := users.find(account_id, name)) is not None:
         identity, boundary = policy_store.user_identity(user)
         return Subject(user_principal(user), identity, boundary)
-    if kind == "group" and (group := roles_lookup.group(account_id, name)) is not None:
+    if kind == "group" and (group := groups.find(account_id, name)) is not None:
         principal = RequestPrincipal.of(group.arn, account_id, PrincipalType.USER, user_id=group.group_id)
         return Subject(principal, policy_store.group_identity(group))
-    if kind == "role" and (role := roles_lookup.role(account_id, name)) is not None:
+    if kind == "role" and (role := roles.find(account_id, name)) is not None:
         identity, boundary = policy_store.role_identity(role)
         principal = RequestPrincipal.of(role.arn, account_id, PrincipalType.ASSUMED_ROLE,
                                         user_id=role.role_id, role_arn=role.arn,

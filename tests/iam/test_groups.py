@@ -203,12 +203,12 @@ def test_authorization(iam, root, user_client):
         f"arn:aws:iam::{account}:group/g because no identity-based policy allows the iam:CreateGroup action"
     )
     error, _ = error_of(reader.add_user_to_group, GroupName="ops", UserName="newbie")
-    assert error["Code"] == "AccessDenied" and f"group/ops because no identity-based policy" in error["Message"]
+    assert error["Code"] == "AccessDenied" and "group/ops because no identity-based policy" in error["Message"]
     reader.add_user_to_group(GroupName="team-a", UserName="newbie")
 
     # Renaming needs permission on the new name too.
     error, _ = error_of(reader.update_group, GroupName="team-a", NewGroupName="outsiders")
-    assert error["Code"] == "AccessDenied" and f"group/outsiders because" in error["Message"]
+    assert error["Code"] == "AccessDenied" and "group/outsiders because" in error["Message"]
     reader.update_group(GroupName="team-a", NewGroupName="team-b")
     assert group_names(iam) == ["ops", "team-b"]
 

@@ -222,7 +222,7 @@ def test_authorization(iam, root, user_client):
     assert "Description" not in iam.get_role(RoleName="red")["Role"]
 
     error, _ = error_of(make_role, client, "untagged")
-    assert error["Code"] == "AccessDenied" and f"role/untagged because" in error["Message"]
+    assert error["Code"] == "AccessDenied" and "role/untagged because" in error["Message"]
     make_role(client, "blue2", Tags=[{"Key": "team", "Value": "blue"}])
     error, _ = error_of(client.delete_role, RoleName="blue2")
     assert "iam:DeleteRole on resource: " in error["Message"]
@@ -275,7 +275,7 @@ def test_pass_role(iam, root, pass_role_call):
         f"{role_arn} because no identity-based policy allows the iam:PassRole action"
     )
     with pytest.raises(AccessDenied):
-        check_pass_role(call, role_arn, "sts.amazonaws.com", associated_resource=f"arn:aws:s3:::bucket")
+        check_pass_role(call, role_arn, "sts.amazonaws.com", associated_resource="arn:aws:s3:::bucket")
     with pytest.raises(AccessDenied):
         check_pass_role(call, f"arn:aws:iam::{account}:role/other", "sts.amazonaws.com")
     # A role of another account cannot be passed, even when the policy names every account's roles.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from idp.policy import evaluate, PolicySet
-from tests.policy.builders import A, decide, policy, request, session, statement, user
+from tests.policy.builders import decide, policy, request, session, statement, user
 
 BUCKET = "arn:aws:s3:::home"
 

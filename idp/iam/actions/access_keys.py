@@ -3,34 +3,15 @@ from __future__ import annotations
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.errors import ClientError, ValidationError
-from idp.iam import access_keys, names, users
+from idp.errors import ClientError
+from idp.iam import access_keys, names
 from idp.iam.accounts import root_arn
 from idp.iam.actions.shapes import page
-from models import db
+from idp.iam.actions.subjects import authorized_subject
 from models.access_key import AccessKey
-from models.user import User
 
 KEY_ID_PATTERN = r"[\w]+"
 STATUS_VALUES = ("Active", "Inactive", "Expired")
-
-
-def authorized_subject(call: Call, name: str | None, *, allow_root: bool = True) -> User | None:
-    """Authorize on the user `name` names, or on the caller itself without a name; return that user.
-
-    None means the account root user (only when `allow_root`). Callers that
-    are neither a user nor root (role sessions) must name the user, as at AWS.
-    """
-    if name is not None:
-        call.authorize(users.resource_arn(call.account_id, name))
-        return users.get(call.account_id, name)
-    if call.caller.is_root and allow_root:
-        call.authorize(root_arn(call.account_id))
-        return None
-    if call.caller.user_pk is None or call.caller.is_root:
-        raise ValidationError("Must specify userName when calling with non-User credentials")
-    call.authorize(call.caller.arn)
-    return db.session.get(User, call.caller.user_pk)
 
 
 def _user_name(call: Call) -> str | None:
@@ -72,12 +53,7 @@ def list_access_keys(call: Call) -> dict:
 def update_access_key(call: Call) -> None:
     name = _user_name(call)
     key_id = _key_id(call)
-    status = params.string(call.params, "Status", required=True)
-    if status not in STATUS_VALUES:
-        raise ValidationError(
-            f"1 validation error detected: Value '{status}' at 'status' failed to satisfy constraint: "
-            f"Member must satisfy enum value set: [{', '.join(STATUS_VALUES)}]"
-        )
+    status = params.enum(call.params, "Status", STATUS_VALUES, required=True)
     user = authorized_subject(call, name)
     key = access_keys.get_owned(call.account_id, user, key_id)
     if status not in access_keys.STATUSES:

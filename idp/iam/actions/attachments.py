@@ -5,7 +5,7 @@ from idp.aws import params
 from idp.aws.api import Call, query_action
 from idp.iam import attachments, names, policies
 from idp.iam import tags as tagging
-from idp.iam.actions.policies import enum, policy_path
+from idp.iam.actions.policies import policy_path
 from idp.iam.actions.shapes import page
 from idp.iam.attachments import GROUP, ROLE, USER, Holder, HolderKind
 
@@ -103,10 +103,10 @@ def _entity_key(item: tuple[HolderKind, Holder]) -> tuple[int, str]:
 def list_entities_for_policy(call: Call) -> dict:
     p = call.params
     policy_arn = names.policy_arn(p)
-    entity_filter = enum(p, "EntityFilter", attachments.ENTITY_FILTERS)
+    entity_filter = params.enum(p, "EntityFilter", attachments.ENTITY_FILTERS)
     # The API model's pathType here, not the looser pathPrefixType of ListUsers.
     prefix = params.string(p, "PathPrefix", min_len=1, max_len=512, pattern=names.PATH_PATTERN) or "/"
-    usage_filter = enum(p, "PolicyUsageFilter", policies.USAGE_FILTERS)
+    usage_filter = params.enum(p, "PolicyUsageFilter", policies.USAGE_FILTERS)
     policy = policies.find_by_arn(call.account_id, policy_arn)
     call.authorize(policy_arn, context=tagging.resource_keys(policy.tags if policy else None))
     policy = policies.get(call.account_id, policy_arn)

@@ -6,14 +6,13 @@ import base64
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.errors import ValidationError
-from idp.iam import mfa_devices, names, users
+from idp.iam import mfa_devices, names
 from idp.iam import tags as tagging
 from idp.iam.actions.shapes import page, user_shape
+from idp.iam.actions.subjects import authorized_subject
 from models import db
 from models.account import Account
 from models.mfa import MfaDevice
-from models.user import User
 
 SERIAL_PATTERN = r"[\w+=/:,.@-]+"
 CODE_PATTERN = r"[\d]+"
@@ -33,20 +32,6 @@ def _codes(call: Call) -> tuple[str, str]:
 
 def _user_name(call: Call, *, required: bool) -> str | None:
     return names.name(call.params, "UserName", max_len=128, required=required)
-
-
-def _subject(call: Call, name: str | None) -> User | None:
-    """Authorize on the user `name` names, or on the caller itself without one; None is the root user."""
-    if name is not None:
-        call.authorize(users.resource_arn(call.account_id, name))
-        return users.get(call.account_id, name)
-    if call.caller.is_root:
-        call.authorize(call.caller.arn)
-        return None
-    if call.caller.user_pk is None:
-        raise ValidationError("Must specify userName when calling with non-User credentials")
-    call.authorize(call.caller.arn)
-    return db.session.get(User, call.caller.user_pk)
 
 
 def _device_arn(call: Call, serial: str) -> str:
@@ -85,21 +70,21 @@ def create_virtual_mfa_device(call: Call) -> dict:
 @query_action("iam", "EnableMFADevice")
 def enable_mfa_device(call: Call) -> None:
     name, serial, (code1, code2) = _user_name(call, required=True), _serial(call), _codes(call)
-    user = _subject(call, name)
+    user = authorized_subject(call, name)
     mfa_devices.enable(mfa_devices.get(call.account_id, serial), user, code1, code2)
 
 
 @query_action("iam", "ResyncMFADevice")
 def resync_mfa_device(call: Call) -> None:
     name, serial, (code1, code2) = _user_name(call, required=True), _serial(call), _codes(call)
-    user = _subject(call, name)
+    user = authorized_subject(call, name)
     mfa_devices.resync(mfa_devices.assigned(call.account_id, serial, user), code1, code2)
 
 
 @query_action("iam", "DeactivateMFADevice")
 def deactivate_mfa_device(call: Call) -> None:
     name, serial = _user_name(call, required=False), _serial(call)
-    user = _subject(call, name)
+    user = authorized_subject(call, name)
     mfa_devices.deactivate(mfa_devices.assigned(call.account_id, serial, user))
 
 
@@ -114,7 +99,7 @@ def delete_virtual_mfa_device(call: Call) -> None:
 def list_mfa_devices(call: Call) -> dict:
     name = _user_name(call, required=False)
     params.pagination(call.params)
-    user = _subject(call, name)
+    user = authorized_subject(call, name)
     found = mfa_devices.owned(call.account_id, user)
     owner_name = user.name if user else call.account_id
 
@@ -126,12 +111,7 @@ def list_mfa_devices(call: Call) -> dict:
 
 @query_action("iam", "ListVirtualMFADevices")
 def list_virtual_mfa_devices(call: Call) -> dict:
-    status = params.string(call.params, "AssignmentStatus") or "Any"
-    if status not in mfa_devices.ASSIGNMENT_STATUSES:
-        raise ValidationError(
-            f"1 validation error detected: Value '{status}' at 'assignmentStatus' failed to satisfy constraint: "
-            f"Member must satisfy enum value set: [{', '.join(mfa_devices.ASSIGNMENT_STATUSES)}]"
-        )
+    status = params.enum(call.params, "AssignmentStatus", mfa_devices.ASSIGNMENT_STATUSES, default="Any")
     params.pagination(call.params)
     # No resource-level permission at AWS: the policy must allow "*".
     call.authorize("*")

@@ -5,7 +5,6 @@ from urllib.parse import quote
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.errors import ValidationError
 from idp.iam import names, policies, policy_versions
 from idp.iam import tags as tagging
 from idp.iam.actions.shapes import page
@@ -15,19 +14,6 @@ POLICY_NAME_MAX = 128
 POLICY_PATH_PATTERN = r"((/[A-Za-z0-9\.,\+@=_-]+)*)/"
 DOCUMENT_PATTERN = r"[\u0009\u000A\u000D\u0020-\u00FF]+"
 VERSION_ID_PATTERN = r"v[1-9][0-9]*(\.[A-Za-z0-9-]*)?"
-
-
-def enum(values: params.Params, name: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
-    """A parameter restricted to `allowed`, refused with AWS's enum wording."""
-    value = values.get(name)
-    if value is None:
-        return default
-    if value not in allowed:
-        raise ValidationError(
-            f"1 validation error detected: Value '{value}' at '{params.member_name(name)}' failed to satisfy "
-            f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]"
-        )
-    return value
 
 
 def document(values: params.Params, name: str = "PolicyDocument") -> str:
@@ -103,10 +89,10 @@ def get_policy(call: Call) -> dict:
 @query_action("iam", "ListPolicies")
 def list_policies(call: Call) -> dict:
     p = call.params
-    scope = enum(p, "Scope", policies.SCOPES, "All")
+    scope = params.enum(p, "Scope", policies.SCOPES, default="All")
     only_attached = params.boolean(p, "OnlyAttached", default=False)
     prefix = policy_path(p, "PathPrefix") or "/"
-    usage_filter = enum(p, "PolicyUsageFilter", policies.USAGE_FILTERS)
+    usage_filter = params.enum(p, "PolicyUsageFilter", policies.USAGE_FILTERS)
     call.authorize(names.arn(call.account_id, "policy", prefix, "*"))
     found = policies.listed(call.account_id, scope, prefix, only_attached, usage_filter)
     return page(

@@ -1,0 +1,27 @@
+"""Whom a user-scoped action is about: the named user, or the caller itself."""
+from __future__ import annotations
+
+from idp.aws.api import Call
+from idp.errors import ValidationError
+from idp.iam import users
+from idp.iam.accounts import root_arn
+from models import db
+from models.user import User
+
+
+def authorized_subject(call: Call, name: str | None, *, allow_root: bool = True) -> User | None:
+    """Authorize on the user `name` names, or on the caller itself without a name; return that user.
+
+    None means the account root user (only when `allow_root`). Callers that
+    are neither a user nor root (role sessions) must name the user, as at AWS.
+    """
+    if name is not None:
+        call.authorize(users.resource_arn(call.account_id, name))
+        return users.get(call.account_id, name)
+    if call.caller.is_root and allow_root:
+        call.authorize(root_arn(call.account_id))
+        return None
+    if call.caller.user_pk is None or call.caller.is_root:
+        raise ValidationError("Must specify userName when calling with non-User credentials")
+    call.authorize(call.caller.arn)
+    return db.session.get(User, call.caller.user_pk)
