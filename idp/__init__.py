@@ -27,6 +27,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         IDP_SETTINGS=settings,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        IDP_AUTHZ_REFRESH_SECONDS=settings.authz_refresh_seconds,
         MAX_CONTENT_LENGTH=1024 * 1024,
         JSON_SORT_KEYS=False,
     )

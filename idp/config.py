@@ -35,6 +35,7 @@ class Settings:
     auto_bootstrap: bool
     token_lifetime: int
     key_refresh_seconds: int
+    authz_refresh_seconds: int
 
 
 def load_settings(overrides: Mapping | None = None, environ: Mapping | None = None) -> Settings:
@@ -58,6 +59,7 @@ def load_settings(overrides: Mapping | None = None, environ: Mapping | None = No
         auto_bootstrap=_flag(source.get("IDP_AUTO_BOOTSTRAP", "1")),
         token_lifetime=_positive_int(source, "IDP_TOKEN_LIFETIME", 3600),
         key_refresh_seconds=_positive_int(source, "IDP_KEY_REFRESH_SECONDS", 5),
+        authz_refresh_seconds=_positive_int(source, "IDP_AUTHZ_REFRESH_SECONDS", 1),
     )
 
 
