@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -56,6 +57,8 @@ class ManagedPolicy(CaseInsensitiveName, Base):
     arn: Mapped[Arn]
     description: Mapped[str | None] = mapped_column(String(1000))
     default_version_id: Mapped[str] = mapped_column(String(16), nullable=False, default="v1")
+    # The number of the last version ever created: AWS never reuses version ids.
+    last_version_number: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
     is_attachable: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     tags: Mapped[Tags]
     created_at: Mapped[CreatedAt]

@@ -32,9 +32,9 @@ def _number(version_id: str) -> int:
 
 
 def _next_version_id(policy: ManagedPolicy) -> str:
-    # No column remembers deleted versions, so a deleted highest version's id
-    # comes back; every lower id is never reused.
-    return f"v{max((_number(v.version_id) for v in policy.versions), default=0) + 1}"
+    # Counted on the policy, not from the versions left: a deleted id never comes back.
+    policy.last_version_number = max(policy.last_version_number or 1, *(_number(v.version_id) for v in policy.versions)) + 1
+    return f"v{policy.last_version_number}"
 
 
 def create(policy: ManagedPolicy, document: str, set_as_default: bool) -> PolicyVersion:

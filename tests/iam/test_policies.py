@@ -259,3 +259,12 @@ def test_a_narrower_default_version_takes_effect_on_the_next_request(iam, user_c
     assert error["Message"].endswith("because no identity-based policy allows the iam:ListUsers action")
     iam.set_default_policy_version(PolicyArn=policy_arn, VersionId="v1")
     assert client.list_users()["Users"]
+
+
+def test_version_ids_are_never_reused(iam):
+    arn = iam.create_policy(PolicyName="counted", PolicyDocument=allow("iam:GetUser"))["Policy"]["Arn"]
+    second = iam.create_policy_version(PolicyArn=arn, PolicyDocument=allow("iam:ListUsers"))["PolicyVersion"]
+    assert second["VersionId"] == "v2"
+    iam.delete_policy_version(PolicyArn=arn, VersionId="v2")
+    third = iam.create_policy_version(PolicyArn=arn, PolicyDocument=allow("iam:ListGroups"))["PolicyVersion"]
+    assert third["VersionId"] == "v3"
