@@ -74,6 +74,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from idp.aws.api import blueprint as aws
+    from idp.authz.http import blueprint as authorize
     from idp.iam.actions import register_all as register_iam_actions
     from idp.sts.actions import register_all as register_sts_actions
     from idp.health import blueprint as health
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health)
     app.register_blueprint(discovery)
+    app.register_blueprint(authorize)
     register_iam_actions()
     register_sts_actions()
     app.register_blueprint(aws)

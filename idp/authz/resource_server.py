@@ -1,0 +1,152 @@
+"""The shared authorizer for resource servers, in-process: a signed request or bearer token -> a decision.
+
+`authorize_request` runs inside an app context of `idp.create_app(...)` (or of
+an app bound to the same database). The SigV4 credential scope's service must
+be the action's service prefix: a resource server signs as itself (`notes`).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+from flask import g, has_request_context
+
+from idp import audit
+from idp.authz import credentials
+from idp.authz.authorizer import decide
+from idp.authz.policy_store import parsed
+from idp.authz.principals import Caller
+from idp.authz.sigv4 import SignedRequest
+from idp.authz.tokens import identity_for_token
+from idp.errors import MalformedPolicyDocument, ValidationError
+from idp.policy import Decision, Policy, PolicyKind
+from idp.policy import MalformedPolicyDocument as PolicyError
+from models import db
+
+_ACTION = re.compile(r"([a-z0-9-]{1,64}):([A-Za-z0-9-]{1,128})", re.ASCII)
+# Keys the authorizer derives from the caller and the clock; a resource server may not supply them.
+_DERIVED_PREFIXES = (
+    "aws:principal", "aws:userid", "aws:username", "aws:tokenissuetime", "aws:multifactorauth",
+    "aws:sourceidentity", "aws:federatedprovider", "aws:currenttime", "aws:epochtime", "aws:viamethod",
+    "aws:calledvia", "sts:",
+)
+MAX_CONTEXT_KEYS = 100
+RESOURCE_POLICY_ID = "resource-policy"
+
+
+@dataclass(frozen=True)
+class AuthorizationResult:
+    """Allow or Deny, who asked, and AWS's sentence saying why."""
+
+    decision: str  # "Allow" | "Deny"
+    principal: dict[str, str]  # arn, account, type, user_id
+    reason: str
+    encoded_message: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        """True only for Allow."""
+        return self.decision == "Allow"
+
+    def as_json(self) -> dict:
+        """The `POST /authorize` answer."""
+        body = {"decision": self.decision, "principal": self.principal, "reason": self.reason}
+        if self.encoded_message is not None:
+            body["encoded_message"] = self.encoded_message
+        return body
+
+
+def authorize_request(
+    action: str,
+    resource: str,
+    *,
+    signed: SignedRequest | None = None,
+    token: str | None = None,
+    context: Mapping[str, object] | None = None,
+    resource_policy: str | Mapping | None = None,
+) -> AuthorizationResult:
+    """Authenticate the request (SigV4 or bearer JWT) and decide `action` on `resource`.
+
+    Raises `AuthenticationError` when the credentials do not authenticate and
+    `ValidationError`/`MalformedPolicyDocument` for a malformed question.
+    """
+    service = _service_of(action)
+    if not isinstance(resource, str) or not resource:
+        raise ValidationError("resource must be a non-empty string")
+    keys = _checked_context(context)
+    policies = (resource_policy_of(resource_policy),) if resource_policy is not None else ()
+    if (signed is None) == (token is None):
+        raise ValidationError("exactly one of a signed request or a bearer token is required")
+    if signed is not None:
+        caller = credentials.authenticate(signed, frozenset({service}), unsigned_payload=True)
+    else:
+        identity = identity_for_token(token)
+        caller = identity.caller
+        keys.update(identity.context)
+    decision = decide(caller, action, resource, context=keys, resource_policies=policies)
+    return _result(caller, decision)
+
+
+def _service_of(action: object) -> str:
+    match = _ACTION.fullmatch(action) if isinstance(action, str) else None
+    if match is None:
+        raise ValidationError(f"action must look like 'service:Verb', got {action!r}")
+    return match.group(1)
+
+
+def _checked_context(context: Mapping[str, object] | None) -> dict[str, object]:
+    if context is None:
+        return {}
+    if not isinstance(context, Mapping) or len(context) > MAX_CONTEXT_KEYS:
+        raise ValidationError(f"context must be an object of at most {MAX_CONTEXT_KEYS} keys")
+    for key, value in context.items():
+        if not isinstance(key, str) or not key or ":" not in key:
+            raise ValidationError(f"context key {key!r} must look like 'prefix:name'")
+        if key.lower().startswith(_DERIVED_PREFIXES):
+            raise ValidationError(f"context key {key} is derived from the caller and cannot be supplied")
+        scalars = value if isinstance(value, list) else [value]
+        if not all(isinstance(item, (str, int, float, bool)) for item in scalars):
+            raise ValidationError(f"context key {key} must be a string, number, boolean or a list of them")
+    return dict(context)
+
+
+def resource_policy_of(document: str | Mapping) -> Policy:
+    """A resource server's policy for the resource, parsed (and cached) as a resource-based policy."""
+    text = document if isinstance(document, str) else json.dumps(document, sort_keys=True)
+    try:
+        loaded = json.loads(text)
+    except ValueError:
+        loaded = None
+    policy_id = loaded.get("Id") if isinstance(loaded, dict) else None
+    try:
+        return parsed(text, PolicyKind.RESOURCE, policy_id if isinstance(policy_id, str) else RESOURCE_POLICY_ID)
+    except PolicyError as error:
+        raise MalformedPolicyDocument(error.message) from None
+
+
+def _result(caller: Caller, decision: Decision) -> AuthorizationResult:
+    principal = caller.principal
+    summary = {"arn": principal.arn, "account": principal.account, "type": principal.type.value,
+               "user_id": principal.user_id}
+    if decision.allowed:
+        return AuthorizationResult("Allow", summary, decision.reason)
+    return AuthorizationResult("Deny", summary, decision.reason, _encoded(caller, decision))
+
+
+def _encoded(caller: Caller, decision: Decision) -> str | None:
+    try:  # DecodeAuthorizationMessage arrives with the STS work; until then there is nothing to encode.
+        from idp.sts.authorization_messages import encode
+    except ImportError:
+        return None
+    return encode(caller, decision)
+
+
+def settle() -> None:
+    """Record the request's denials in the audit log and commit (last-used times included)."""
+    entries = g.pop("audit_decisions", []) if has_request_context() else []
+    for entry in entries:
+        if entry["decision"] != "Allow":
+            audit.record(entry.pop("action"), **entry)
+    db.session.commit()
