@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from typing import Sequence
-from urllib.parse import unquote
 
 from sqlalchemy import select
 
 from idp import clock
 from idp.aws.params import Tag
-from idp.errors import Conflict, DeleteConflict, MalformedPolicyDocument, NotFound
+from idp.errors import Conflict, DeleteConflict, NotFound
 from idp.iam import tags as tagging
 from idp.iam.names import arn
-from idp.policy import MalformedPolicyDocument as EngineMalformed
-from idp.policy import PolicyKind, parse_policy
+from idp.iam.policies import checked_document, decoded
+from idp.policy import PolicyKind
 from models import db
 from models.ids import ROLE_PREFIX, unique_id
 from models.policy import ManagedPolicy
@@ -41,16 +40,8 @@ def resource_arn(account_id: str, name: str) -> str:
 
 
 def trust_document(text: str, role_arn: str) -> str:
-    """A trust policy as IAM stores it, or MalformedPolicyDocument with the engine's message.
-
-    SDKs send JSON text; IAM also accepts the document URL-encoded.
-    """
-    document = text if text.strip().startswith("{") else unquote(text)
-    try:
-        parse_policy(document, PolicyKind.TRUST, role_arn)
-    except EngineMalformed as error:
-        raise MalformedPolicyDocument(error.message) from None
-    return document
+    """A trust policy as IAM stores it, or MalformedPolicyDocument with the engine's message."""
+    return checked_document(decoded(text), PolicyKind.TRUST, role_arn)
 
 
 def create(
