@@ -5,6 +5,7 @@ from typing import Sequence
 
 from flask import g, has_request_context
 
+from idp import clock
 from idp.authz.context import global_keys
 from idp.authz.policy_store import policies_for_user
 from idp.authz.principals import Caller
@@ -23,17 +24,32 @@ def decide(
     resource_policies: Sequence[Policy] = (),
 ) -> Decision:
     """Evaluate one request of `caller` with AWS's semantics; never raises for a denial."""
-    keys = global_keys(caller)
-    keys.update(context or {})
-    request = RequestContext(caller.principal, action, resource, keys)
-    policies = EMPTY if caller.user_pk is None else policies_for_user(
-        caller.user_pk, caller.account_id, caller.arn, caller.authz_version
-    )
-    if resource_policies:
-        policies = policies.with_resource(resource_policies)
-    decision = evaluate(request, policies)
-    _note(caller, action, resource, decision)
+    request = request_for(caller, action, resource, context)
+    decision = evaluate(request, caller_policies(caller, resource_policies))
+    note(caller, action, resource, decision)
     return decision
+
+
+def request_for(caller: Caller, action: str, resource: str, context: dict[str, object] | None = None) -> RequestContext:
+    """The engine's question: global keys, the keys the caller's session supplies, then `context`."""
+    keys = global_keys(caller)
+    if caller.session_keys:
+        keys.update(caller.session_keys)
+        if caller.mfa_auth_time is not None:
+            keys["aws:MultiFactorAuthAge"] = str(max(0, int((clock.now() - caller.mfa_auth_time).total_seconds())))
+    if context:
+        keys.update(context)
+    return RequestContext(caller.principal, action, resource, keys)
+
+
+def caller_policies(caller: Caller, resource_policies: Sequence[Policy] = ()) -> PolicySet:
+    """The caller's own policies (a session's resolved set, or the user's), plus any resource policies."""
+    policies = caller.policies
+    if policies is None:
+        policies = EMPTY if caller.user_pk is None else policies_for_user(
+            caller.user_pk, caller.account_id, caller.arn, caller.authz_version
+        )
+    return policies.with_resource(resource_policies) if resource_policies else policies
 
 
 def authorize(caller: Caller, action: str, resource: str, **kwargs) -> Decision:
@@ -44,7 +60,8 @@ def authorize(caller: Caller, action: str, resource: str, **kwargs) -> Decision:
     return decision
 
 
-def _note(caller: Caller, action: str, resource: str, decision: Decision) -> None:
+def note(caller: Caller, action: str, resource: str, decision: Decision) -> None:
+    """Queue the decision for the request's audit record."""
     # Written to the audit log once the request's own transaction is settled,
     # so a denial (which rolls the request back) is still recorded.
     if has_request_context():

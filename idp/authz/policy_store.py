@@ -1,16 +1,22 @@
 """Loads the policies that bear on a principal, parsed once, cached until the account's authz version moves.
 
-Every instance reads `accounts.authz_version` (one indexed row) per decision;
-any IAM change that feeds evaluation bumps it, so a policy change takes effect
-on the next request everywhere.
+Long-term keys read `accounts.authz_version` (one indexed row) per request.
+Temporary credentials read it at most once per `IDP_AUTHZ_REFRESH_SECONDS`
+(`fresh_authz_version`), so a warm request signed with them touches no
+database; a change made on this instance (`bump_authz_version`) drops this
+instance's view of the version at once and again when it commits.
 """
 from __future__ import annotations
 
 import functools
 import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import select, update
+from flask import current_app, has_app_context
+from sqlalchemy import bindparam, event, or_, select, update
+from sqlalchemy.orm import Session
 
 from idp.policy import Policy, PolicyKind, PolicySet, parse_policy
 from models import db
@@ -25,7 +31,7 @@ MAX_CACHED_PRINCIPALS = 10_000
 _lock = threading.Lock()
 
 
-def _cache() -> dict[tuple[str, str], tuple[int, PolicySet]]:
+def _cache() -> dict[tuple, tuple[int, object]]:
     # Per app, so two apps in one process (tests) never share entries.
     return current_app.extensions.setdefault("idp.policy_cache", {})
 
@@ -36,9 +42,29 @@ def parsed(document: str, kind: PolicyKind, policy_id: str) -> Policy:
     return parse_policy(document, kind, policy_id)
 
 
+def _versions() -> dict[str, tuple[int, float]]:
+    # account -> (authz version, monotonic time it was read)
+    return current_app.extensions.setdefault("idp.authz_versions", {})
+
+
+# A Core statement on the session's connection: this runs on every request signed with a long-term key,
+# and the ORM's execution path would cost more than the query itself.
+_VERSION_QUERY = select(Account.__table__.c.authz_version).where(Account.__table__.c.id == bindparam("account"))
+
+
 def authz_version(account_id: str) -> int:
-    """The account's current authz version."""
-    return db.session.scalar(select(Account.authz_version).where(Account.id == account_id)) or 0
+    """The account's current authz version (read now, and remembered for `fresh_authz_version`)."""
+    version = db.session.connection().execute(_VERSION_QUERY, {"account": account_id}).scalar() or 0
+    _versions()[account_id] = (version, time.monotonic())
+    return version
+
+
+def fresh_authz_version(account_id: str) -> int:
+    """The account's authz version as read within the last `IDP_AUTHZ_REFRESH_SECONDS`, else read now."""
+    seen = _versions().get(account_id)
+    if seen is not None and time.monotonic() - seen[1] < current_app.config.get("IDP_AUTHZ_REFRESH_SECONDS", 1):
+        return seen[0]
+    return authz_version(account_id)
 
 
 def bump_authz_version(account_id: str) -> None:
@@ -46,6 +72,23 @@ def bump_authz_version(account_id: str) -> None:
     db.session.execute(
         update(Account).where(Account.id == account_id).values(authz_version=Account.authz_version + 1)
     )
+    _versions().pop(account_id, None)
+    # A request racing this one may re-read the old version before we commit: forget it again then.
+    db.session.info.setdefault("idp.bumped_accounts", set()).add(account_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_bumped_versions(session: Session) -> None:
+    bumped = session.info.pop("idp.bumped_accounts", None)
+    if bumped and has_app_context():
+        versions = _versions()
+        for account_id in bumped:
+            versions.pop(account_id, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_versions_on_rollback(session: Session) -> None:
+    session.info.pop("idp.bumped_accounts", None)
 
 
 def default_document(policy: ManagedPolicy) -> str:
@@ -115,6 +158,67 @@ def policies_for_user(user_pk: int, account_id: str, arn: str, version: int | No
     return policy_set
 
 
+@dataclass(frozen=True)
+class RoleSnapshot:
+    """A role as evaluation and AssumeRole need it, cached per authz version."""
+
+    pk: int
+    account_id: str
+    name: str
+    arn: str
+    role_id: str
+    trust_policy: str
+    max_session_duration: int
+    tags: tuple[tuple[str, str], ...]
+    last_used_at: datetime | None
+    policies: PolicySet  # identity and boundary; no session policies
+
+
+def _snapshot(role: Role) -> RoleSnapshot:
+    identity, boundary = role_identity(role)
+    return RoleSnapshot(
+        role.id, role.account_id, role.name, role.arn, role.role_id, role.trust_policy, role.max_session_duration,
+        tuple((tag["Key"], tag["Value"]) for tag in role.tags or []), role.last_used_at,
+        PolicySet(identity=identity, boundary=boundary),
+    )
+
+
+def role_snapshot(account_id: str, version: int, *, name: str | None = None,
+                  role_id: str | None = None) -> RoleSnapshot | None:
+    """The role named `name` (case-insensitive) or with unique id `role_id`, as of `version`; None if gone."""
+    key = (account_id, "role", role_id) if role_id else (account_id, "role-name", (name or "").lower())
+    cache = _cache()
+    cached = cache.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    condition = Role.role_id == role_id if role_id else Role.name_lower == (name or "").lower()
+    role = db.session.scalar(select(Role).where(Role.account_id == account_id, condition))
+    snapshot = _snapshot(role) if role is not None else None
+    with _lock:
+        if len(cache) >= MAX_CACHED_PRINCIPALS:
+            cache.clear()
+        cache[key] = (version, snapshot)
+    return snapshot
+
+
+def session_policy(account_id: str, policy_arn: str, version: int) -> Policy | None:
+    """A managed policy named in `PolicyArns`, parsed as a session policy; None when it no longer exists."""
+    key = (account_id, "session-policy", policy_arn)
+    cache = _cache()
+    cached = cache.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    policy = db.session.scalar(select(ManagedPolicy).where(
+        ManagedPolicy.arn == policy_arn,
+        or_(ManagedPolicy.account_id == account_id, ManagedPolicy.account_id.is_(None)),
+    ))
+    loaded = managed(policy, PolicyKind.SESSION) if policy is not None else None
+    with _lock:
+        cache[key] = (version, loaded)
+    return loaded
+
+
 def clear_cache() -> None:
     """Forget every cached policy set of this app."""
     _cache().clear()
+    _versions().clear()

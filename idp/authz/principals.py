@@ -1,9 +1,14 @@
 """Who is calling: the authenticated principal the authorizer evaluates."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Mapping
 
-from idp.policy import PrincipalType, RequestPrincipal
+from idp.policy import PolicySet, PrincipalType, RequestPrincipal
+
+if TYPE_CHECKING:
+    from idp.sts.session_tokens import SessionToken
 
 
 @dataclass(frozen=True)
@@ -16,6 +21,13 @@ class Caller:
     region: str = "us-east-1"
     # The account's authz version seen while authenticating (None: read it when needed).
     authz_version: int | None = None
+    # Temporary credentials: the session they carry, the policies it resolved to
+    # (role identity, boundary and session policies), the condition keys it
+    # supplies (aws:TokenIssueTime, aws:SourceIdentity, ...) and when MFA was used.
+    session: SessionToken | None = None
+    policies: PolicySet | None = None
+    session_keys: Mapping[str, object] = field(default_factory=dict)
+    mfa_auth_time: datetime | None = None
 
     @property
     def account_id(self) -> str:

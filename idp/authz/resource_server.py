@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Mapping
 
 from flask import g, has_request_context
@@ -33,22 +32,33 @@ _DERIVED_PREFIXES = (
     "aws:calledvia", "sts:",
 )
 MAX_CONTEXT_KEYS = 100
+MAX_RESOURCE_CHARS = 2048
 RESOURCE_POLICY_ID = "resource-policy"
 
 
-@dataclass(frozen=True)
 class AuthorizationResult:
-    """Allow or Deny, who asked, and AWS's sentence saying why."""
+    """Allow or Deny, who asked, and AWS's sentence saying why (formatted only when read)."""
 
-    decision: str  # "Allow" | "Deny"
-    principal: dict[str, str]  # arn, account, type, user_id
-    reason: str
-    encoded_message: str | None = None
+    __slots__ = ("decision", "principal", "_reason", "encoded_message")
+
+    def __init__(self, decision: str, principal: dict[str, str], reason: str | Decision,
+                 encoded_message: str | None = None):
+        self.decision = decision  # "Allow" | "Deny"
+        self.principal = principal  # arn, account, type, user_id
+        self._reason = reason
+        self.encoded_message = encoded_message
 
     @property
     def allowed(self) -> bool:
         """True only for Allow."""
         return self.decision == "Allow"
+
+    @property
+    def reason(self) -> str:
+        """The engine's AWS-style sentence."""
+        if isinstance(self._reason, Decision):
+            self._reason = self._reason.reason
+        return self._reason
 
     def as_json(self) -> dict:
         """The `POST /authorize` answer."""
@@ -56,6 +66,9 @@ class AuthorizationResult:
         if self.encoded_message is not None:
             body["encoded_message"] = self.encoded_message
         return body
+
+    def __repr__(self) -> str:
+        return f"AuthorizationResult({self.decision}, {self.principal.get('arn')!r})"
 
 
 def authorize_request(
@@ -73,8 +86,8 @@ def authorize_request(
     `ValidationError`/`MalformedPolicyDocument` for a malformed question.
     """
     service = _service_of(action)
-    if not isinstance(resource, str) or not resource:
-        raise ValidationError("resource must be a non-empty string")
+    if not isinstance(resource, str) or not resource or len(resource) > MAX_RESOURCE_CHARS:
+        raise ValidationError(f"resource must be a non-empty string of at most {MAX_RESOURCE_CHARS} characters")
     keys = _checked_context(context)
     policies = (resource_policy_of(resource_policy),) if resource_policy is not None else ()
     if (signed is None) == (token is None):
@@ -131,8 +144,8 @@ def _result(caller: Caller, decision: Decision) -> AuthorizationResult:
     summary = {"arn": principal.arn, "account": principal.account, "type": principal.type.value,
                "user_id": principal.user_id}
     if decision.allowed:
-        return AuthorizationResult("Allow", summary, decision.reason)
-    return AuthorizationResult("Deny", summary, decision.reason, _encoded(caller, decision))
+        return AuthorizationResult("Allow", summary, decision)
+    return AuthorizationResult("Deny", summary, decision, _encoded(caller, decision))
 
 
 def _encoded(caller: Caller, decision: Decision) -> str | None:
@@ -140,7 +153,7 @@ def _encoded(caller: Caller, decision: Decision) -> str | None:
         from idp.sts.authorization_messages import encode
     except ImportError:
         return None
-    return encode(caller, decision)
+    return encode(decision)
 
 
 def settle() -> None:

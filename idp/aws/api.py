@@ -80,11 +80,19 @@ BY_VERSION = {s.version: s for s in SERVICES.values()}
 SIGNING_SERVICES = frozenset(SERVICES)
 
 
-def query_action(service: str, name: str, *, unsigned: bool = False, public: bool = False):
-    """Register `function(call) -> result dict` as `Action=name` of `service`."""
+def query_action(service: str, name: str, *, unsigned: bool = False, public: bool = False,
+                 mutates: bool | None = None):
+    """Register `function(call) -> result dict` as `Action=name` of `service`.
+
+    `mutates` (default: IAM actions not named Get/List/Simulate/Decode) says
+    whether a success bumps the account's authz version; STS issues
+    credentials and changes no policy, so its actions never do.
+    """
+    if mutates is None:
+        mutates = service == "iam" and not name.startswith(READ_PREFIXES)
 
     def register(function: ActionFunction) -> ActionFunction:
-        SERVICES[service].actions[name] = QueryAction(function, unsigned, public, not name.startswith(READ_PREFIXES))
+        SERVICES[service].actions[name] = QueryAction(function, unsigned, public, mutates)
         return function
 
     return register

@@ -1,0 +1,168 @@
+"""Flask decorators that guard a resource server's views with the shared authorizer.
+
+`require(...)` decides in-process (the view runs in an app of
+`idp.create_app(...)`); `RemoteAuthorizer(idp_url).require(...)` asks a
+separate IdP over `POST /authorize`. Both read SigV4 or `Authorization: Bearer`
+from `flask.request`, answer 401 JSON when the credentials do not
+authenticate and 403 JSON with AWS's reason on Deny, and leave the
+`AuthorizationResult` in `flask.g.authorization` for the view.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+from typing import Callable, Mapping
+from urllib.parse import quote
+
+import requests
+from flask import Response, g, jsonify, request
+
+from idp.authz.resource_server import AuthorizationResult
+
+Resolver = Callable[..., object]
+View = Callable[..., object]
+
+
+def _resolve(value: object, kwargs: dict) -> object:
+    return value(**kwargs) if callable(value) else value
+
+
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer` header, if that is how the caller authenticated."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def raw_uri() -> str:
+    """The path and query exactly as the client sent them (SigV4 signs those bytes)."""
+    environ = request.environ
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return raw
+    query = environ.get("QUERY_STRING", "")
+    return quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) + (f"?{query}" if query else "")
+
+
+def request_context(extra: Mapping[str, object] | None = None) -> dict[str, object]:
+    """The condition keys only the resource server can know: who connected to it, and how."""
+    keys: dict[str, object] = {"aws:SourceIp": request.remote_addr or "", "aws:SecureTransport": request.is_secure}
+    if request.user_agent.string:
+        keys["aws:UserAgent"] = request.user_agent.string
+    keys.update(extra or {})
+    return keys
+
+
+def denied(result: AuthorizationResult) -> Response:
+    """403 with the authorizer's reason."""
+    body = {"error": "AccessDenied", "message": result.reason}
+    if result.encoded_message:
+        body["encoded_message"] = result.encoded_message
+    response = jsonify(body)
+    response.status_code = 403
+    return response
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    """A JSON error in the shape `POST /authorize` uses."""
+    response = jsonify(error=code, message=message)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'AWS4-HMAC-SHA256, Bearer error="invalid_token"'
+    return response
+
+
+def require(action: str, *, resource: str | Resolver, context: Mapping | Resolver | None = None,
+            resource_policy: str | Mapping | Resolver | None = None) -> Callable[[View], View]:
+    """Guard a view of an app that runs the IdP in-process; `resource` etc. may be callables of the view's kwargs."""
+
+    def guard(view: View) -> View:
+        @functools.wraps(view)
+        def wrapped(**kwargs):
+            from idp.authz.resource_server import authorize_request, settle
+            from idp.aws.api import signed_request
+            from idp.errors import AuthenticationError, IdpError
+
+            token = bearer_token()
+            try:
+                result = authorize_request(
+                    action, str(_resolve(resource, kwargs)),
+                    signed=None if token else signed_request(), token=token,
+                    context=request_context(_resolve(context, kwargs)),
+                    resource_policy=_resolve(resource_policy, kwargs),
+                )
+            except AuthenticationError as error:
+                return error_response(401, error.code, error.message)
+            except IdpError as error:
+                return error_response(error.status, error.code, error.message)
+            finally:
+                settle()
+            if not result.allowed:
+                return denied(result)
+            g.authorization = result
+            return view(**kwargs)
+
+        return wrapped
+
+    return guard
+
+
+class RemoteAuthorizer:
+    """The same `require` for a resource server that runs apart from the IdP: it asks `POST /authorize`."""
+
+    def __init__(self, idp_url: str, *, timeout: float = 5.0, session: requests.Session | None = None):
+        self.endpoint = idp_url.rstrip("/") + "/authorize"
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    def question(self, action: str, resource: str, context: Mapping | None, resource_policy: object) -> dict:
+        """The `POST /authorize` body for the request being served."""
+        body: dict[str, object] = {"action": action, "resource": resource, "context": request_context(context)}
+        token = bearer_token()
+        if token:
+            body["token"] = token
+        else:
+            payload = request.get_data(cache=True)
+            body["request"] = {
+                "method": request.method, "url": f"{request.scheme}://{request.host}{raw_uri()}",
+                "headers": [[name, value] for name, value in request.headers.items()],
+                "body": base64.b64encode(payload).decode("ascii"),
+            }
+        if resource_policy is not None:
+            body["resource_policy"] = resource_policy
+        return body
+
+    def ask(self, body: dict) -> AuthorizationResult | Response:
+        """Send the question; a result, or the error response to give the client (fail closed)."""
+        try:
+            answer = self.session.post(self.endpoint, json=body, timeout=self.timeout)
+            document = answer.json()
+        except (requests.RequestException, ValueError):
+            return error_response(503, "AuthorizerUnavailable", "The authorizer could not be reached.")
+        if answer.status_code == 200 and document.get("decision") in ("Allow", "Deny"):
+            return AuthorizationResult(document["decision"], document.get("principal") or {},
+                                       document.get("reason", ""), document.get("encoded_message"))
+        if answer.status_code in (400, 401):
+            return error_response(answer.status_code, document.get("error", "InvalidRequest"),
+                                  document.get("message", ""))
+        return error_response(503, "AuthorizerUnavailable", f"The authorizer answered HTTP {answer.status_code}.")
+
+    def require(self, action: str, *, resource: str | Resolver, context: Mapping | Resolver | None = None,
+                resource_policy: str | Mapping | Resolver | None = None) -> Callable[[View], View]:
+        """Guard a view: ask the IdP; 401/403 JSON unless it answers Allow."""
+
+        def guard(view: View) -> View:
+            @functools.wraps(view)
+            def wrapped(**kwargs):
+                body = self.question(action, str(_resolve(resource, kwargs)), _resolve(context, kwargs),
+                                     _resolve(resource_policy, kwargs))
+                result = self.ask(body)
+                if isinstance(result, Response):
+                    return result
+                if not result.allowed:
+                    return denied(result)
+                g.authorization = result
+                return view(**kwargs)
+
+            return wrapped
+
+        return guard

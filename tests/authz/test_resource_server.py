@@ -1,0 +1,227 @@
+"""The authorizer in-process: `authorize_request`, bearer JWTs of this IdP, and the `require` decorator."""
+import base64
+import json
+import time
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from flask import Blueprint, g, jsonify
+from sqlalchemy import event
+from joserfc import jwt as jose_jwt
+from joserfc.jwk import ECKey
+
+from idp.authz.decorator import require
+from idp.authz.resource_server import authorize_request
+from idp.authz.sigv4 import SignedRequest
+from idp.errors import AuthenticationError, ValidationError
+from idp.keys import sign_token
+from models import db
+from tests.support.aws_clients import client_for
+
+NOTE = "arn:aws:notes:::notebook/team/note/n1"
+READ_OWN_TEAM = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "notes:GetNote", "Resource": "arn:aws:notes:::notebook/${aws:PrincipalTag/team}/*"},
+]})
+
+views = Blueprint("guarded_notes", __name__)
+
+
+@views.get("/guarded/<notebook>/<note>")
+@require("notes:GetNote", resource=lambda **kw: f"arn:aws:notes:::notebook/{kw['notebook']}/note/{kw['note']}")
+def guarded(notebook: str, note: str):
+    return jsonify(note=note, caller=g.authorization.principal["arn"])
+
+
+@pytest.fixture
+def app_config(app_config):
+    """Account versions re-read at most once a minute, so a warm decision provably reads nothing."""
+    return {**app_config, "IDP_AUTHZ_REFRESH_SECONDS": "60"}
+
+
+@pytest.fixture(autouse=True)
+def guarded_app(app):
+    """The IdP app with a resource server's view registered in it (before it serves anything)."""
+    app.register_blueprint(views)
+    return app
+
+
+@pytest.fixture
+def member(iam):
+    """An IAM user tagged team=blue who may read notes of its own team's notebook."""
+    iam.create_user(UserName="member", Tags=[{"Key": "team", "Value": "blue"}])
+    iam.put_user_policy(UserName="member", PolicyName="read", PolicyDocument=READ_OWN_TEAM)
+    key = iam.create_access_key(UserName="member")["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"], iam.get_user(UserName="member")["User"]
+
+
+def signed_headers(key: str, secret: str, url: str, token: str | None = None) -> dict:
+    request = AWSRequest(method="GET", url=url, headers={"Host": urlsplit(url).netloc})
+    SigV4Auth(Credentials(key, secret, token), "notes", "us-east-1").add_auth(request)
+    return dict(request.headers.items())
+
+
+def mint(app, **claims) -> str:
+    issuer = app.config["IDP_SETTINGS"].issuer
+    with app.app_context():
+        return sign_token({"iss": issuer, "iat": int(time.time()), "exp": int(time.time()) + 300, **claims})
+
+
+def decide_in_process(app, action="notes:GetNote", resource=NOTE, **kwargs):
+    with app.test_request_context("/"):
+        return authorize_request(action, resource, **kwargs)
+
+
+def test_a_signed_request_is_decided_in_process(app, member):
+    key, secret, user = member
+    url = "http://notes.example/notebooks/blue/note/n1"
+    signed = SignedRequest.from_parts("GET", "/notebooks/blue/note/n1", "", signed_headers(key, secret, url), b"")
+    allowed = decide_in_process(app, resource="arn:aws:notes:::notebook/blue/note/n1", signed=signed)
+    assert allowed.allowed and allowed.principal["arn"] == user["Arn"] and allowed.principal["type"] == "User"
+    denied = decide_in_process(app, resource="arn:aws:notes:::notebook/red/note/n1", signed=signed)
+    assert denied.decision == "Deny" and denied.as_json()["reason"] == (
+        f"User: {user['Arn']} is not authorized to perform: notes:GetNote on resource: "
+        "arn:aws:notes:::notebook/red/note/n1 because no identity-based policy allows the notes:GetNote action")
+    with pytest.raises(ValidationError):
+        decide_in_process(app, signed=signed, token="also")
+
+
+def test_a_token_for_an_iam_user_carries_its_policies_and_tags(app, member, root):
+    _, _, user = member
+    token = mint(app, sub=user["UserId"], account=root.account_id, aud="notes")
+    allowed = decide_in_process(app, resource="arn:aws:notes:::notebook/blue/note/n1", token=token)
+    assert allowed.allowed and allowed.principal == {
+        "arn": user["Arn"], "account": root.account_id, "type": "User", "user_id": user["UserId"]}
+    assert not decide_in_process(app, resource="arn:aws:notes:::notebook/red/note/n1", token=token).allowed
+
+
+def test_a_token_for_a_deleted_user_does_not_authenticate(app, iam, member, root):
+    _, _, user = member
+    token = mint(app, sub=user["UserId"], account=root.account_id)
+    iam.delete_user_policy(UserName="member", PolicyName="read")
+    iam.delete_access_key(UserName="member", AccessKeyId=member[0])
+    iam.delete_user(UserName="member")
+    with pytest.raises(AuthenticationError, match="no longer exists"):
+        decide_in_process(app, token=token)
+
+
+def test_other_subjects_are_web_identities_that_only_resource_policies_let_in(app, root, live_server):
+    url = live_server.url.split("://", 1)[1]
+    provider = f"arn:aws:iam::{root.account_id}:oidc-provider/{url}"
+    token = mint(app, sub="alice@example.com", aud="notes-app", amr=["pwd", "mfa"], email="alice@example.com")
+    denied = decide_in_process(app, token=token)
+    assert denied.principal == {"arn": provider, "account": root.account_id, "type": "WebIdentityUser",
+                                "user_id": f"{url}:alice@example.com"}
+    assert denied.reason.endswith("because no resource-based policy allows the notes:GetNote action")
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider}, "Action": "notes:GetNote", "Resource": "*",
+        "Condition": {"StringEquals": {f"{url}:sub": "alice@example.com", f"{url}:aud": "notes-app"},
+                      "ForAnyValue:StringEquals": {f"{url}:amr": "mfa"}}}]}
+    assert decide_in_process(app, token=token, resource_policy=policy).allowed
+    other = mint(app, sub="bob@example.com", aud="notes-app", amr=["pwd", "mfa"])
+    assert not decide_in_process(app, token=other, resource_policy=policy).allowed
+    no_mfa = mint(app, sub="alice@example.com", aud="notes-app", amr=["pwd"])
+    assert not decide_in_process(app, token=no_mfa, resource_policy=policy).allowed
+
+
+def test_expired_forged_and_unsigned_tokens_do_not_authenticate(app, root):
+    issuer = app.config["IDP_SETTINGS"].issuer
+    now = int(time.time())
+    expired = mint(app, sub="alice", iat=now - 900, exp=now - 600)
+    stranger = ECKey.generate_key("P-256", parameters={"kid": "stranger"})
+    forged = jose_jwt.encode({"alg": "ES256", "kid": "stranger"}, {"iss": issuer, "sub": "alice", "exp": now + 300},
+                             stranger, algorithms=["ES256"])
+    real_kid = json.loads(base64.urlsafe_b64decode(mint(app, sub="a").split(".")[0] + "=="))["kid"]
+    header = base64.urlsafe_b64encode(json.dumps({"alg": "none", "kid": real_kid}).encode()).decode()
+    claims = base64.urlsafe_b64encode(json.dumps({"iss": issuer, "sub": "alice", "exp": now + 300})
+                                                    .encode()).decode()
+    unsigned = f"{header.rstrip('=')}.{claims.rstrip('=')}."
+    foreign_issuer = mint(app, sub="alice", iss="https://elsewhere.example")
+    for token, reason in ((expired, "expired"), (forged, "unknown key"), (unsigned, "algorithm .none. is not allowed"),
+                          (foreign_issuer, "issuer")):
+        with pytest.raises(AuthenticationError, match=reason):
+            decide_in_process(app, token=token)
+
+
+def test_the_decorator_allows_denies_and_refuses(app, member, root, live_server):
+    key, secret, user = member
+    client = app.test_client()
+    allowed_url = "http://localhost/guarded/blue/n1"
+    response = client.get("/guarded/blue/n1", headers=signed_headers(key, secret, allowed_url))
+    assert response.status_code == 200 and response.json == {"note": "n1", "caller": user["Arn"]}
+    response = client.get("/guarded/red/n1", headers=signed_headers(key, secret, "http://localhost/guarded/red/n1"))
+    assert response.status_code == 403 and response.json["error"] == "AccessDenied"
+    assert response.json["message"] == (
+        f"User: {user['Arn']} is not authorized to perform: notes:GetNote on resource: "
+        "arn:aws:notes:::notebook/red/note/n1 because no identity-based policy allows the notes:GetNote action")
+    assert client.get("/guarded/blue/n1").status_code == 401
+    token = mint(app, sub=user["UserId"], account=root.account_id)
+    assert client.get("/guarded/blue/n1", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    response = client.get("/guarded/blue/n1", headers={"Authorization": "Bearer not.a.token"})
+    assert response.status_code == 401 and "Bearer" in response.headers["WWW-Authenticate"]
+
+
+def test_bearer_tokens_over_http(live_server, app, member, root):
+    _, _, user = member
+    token = mint(app, sub=user["UserId"], account=root.account_id)
+    answer = requests.post(f"{live_server.url}/authorize", timeout=10, json={
+        "action": "notes:GetNote", "resource": "arn:aws:notes:::notebook/blue/note/n1", "token": token})
+    assert answer.status_code == 200 and answer.json()["decision"] == "Allow"
+    expired = mint(app, sub=user["UserId"], account=root.account_id, iat=int(time.time()) - 900,
+                   exp=int(time.time()) - 600)
+    answer = requests.post(f"{live_server.url}/authorize", timeout=10, json={
+        "action": "notes:GetNote", "resource": "arn:aws:notes:::notebook/blue/note/n1", "token": expired})
+    assert answer.status_code == 401 and answer.json() == {"error": "InvalidClientTokenId",
+                                                           "message": "token has expired"}
+
+
+@pytest.fixture
+def role_session(live_server, iam, root, member):
+    """Temporary credentials of `member` in a role that may read the blue notebook."""
+    key, secret, user = member
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": user["Arn"]}, "Action": "sts:AssumeRole"}]}
+    iam.create_role(RoleName="blue-reader", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName="blue-reader", PolicyName="read", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "notes:GetNote", "Resource": "arn:aws:notes:::notebook/blue/*"}]}))
+    iam.put_user_policy(UserName="member", PolicyName="assume", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    answer = client_for(live_server, "sts", key, secret).assume_role(
+        RoleArn=f"arn:aws:iam::{root.account_id}:role/blue-reader", RoleSessionName="s1")
+    c = answer["Credentials"]
+    return c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"], answer["AssumedRoleUser"]
+
+
+def test_a_warm_decision_with_temporary_credentials_reads_nothing(app, role_session):
+    key, secret, token, assumed = role_session
+    url = "http://notes.example/notebooks/blue/note/n1"
+    signed = SignedRequest.from_parts("GET", "/notebooks/blue/note/n1", "", signed_headers(key, secret, url, token), b"")
+    statements: list[str] = []
+    with app.test_request_context("/"):
+        first = authorize_request("notes:GetNote", "arn:aws:notes:::notebook/blue/note/n1", signed=signed)
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            again = authorize_request("notes:GetNote", "arn:aws:notes:::notebook/blue/note/n1", signed=signed)
+            other = authorize_request("notes:GetNote", "arn:aws:notes:::notebook/red/note/n1", signed=signed)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert first.allowed and again.allowed and not other.allowed
+    assert again.principal == {"arn": assumed["Arn"], "account": assumed["Arn"].split(":")[4],
+                               "type": "AssumedRole", "user_id": assumed["AssumedRoleId"]}
+    assert statements == []
+
+
+def test_the_decorator_accepts_temporary_credentials(app, role_session):
+    key, secret, token, assumed = role_session
+    client = app.test_client()
+    url = "http://localhost/guarded/blue/n1"
+    response = client.get("/guarded/blue/n1", headers=signed_headers(key, secret, url, token))
+    assert response.status_code == 200 and response.json["caller"] == assumed["Arn"]
+    tampered = signed_headers(key, secret, url, token[:-4] + "AAAA")
+    response = client.get("/guarded/blue/n1", headers=tampered)
+    assert response.status_code == 401 and response.json["error"] == "InvalidClientTokenId"
