@@ -27,7 +27,13 @@ run: bootstrap
 	@echo "Serving http://$(HOST):$(PORT)  (issuer $${IDP_ISSUER:-http://127.0.0.1:5000})"
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - app:app
 
-test: $(VENV)/.dev
+# Browser tests drive Debian's Chromium through Playwright; never a downloaded browser.
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: $(VENV)/.dev | $(CHROMIUM)
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
