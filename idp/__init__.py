@@ -22,7 +22,8 @@ MIGRATIONS_DIR = str(REPO_ROOT / "models" / "migrations")
 def create_app(config: Mapping | None = None) -> Flask:
     """Build an app; `config` overrides IDP_* environment settings and Flask config."""
     settings = load_settings(config)
-    app = Flask(__name__, template_folder=str(REPO_ROOT / "templates"), instance_path=str(settings.instance_dir))
+    app = Flask(__name__, template_folder=str(REPO_ROOT / "templates"), static_folder=str(REPO_ROOT / "static"),
+                instance_path=str(settings.instance_dir))
     app.config.update(
         IDP_SETTINGS=settings,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
@@ -36,7 +37,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     if settings.database_url.startswith("sqlite:///"):
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
     master = load_master_key(settings.master_key, settings.keys_dir)
-    app.config.setdefault("SECRET_KEY", master.derive("flask-secret-key"))
+    # Flask's defaults hold SECRET_KEY = None, so setdefault would never apply.
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = master.derive("flask-secret-key")
     app.extensions["idp.master_key"] = master
     app.extensions["idp.keystore"] = Keystore(
         master, refresh_seconds=settings.key_refresh_seconds, token_lifetime=settings.token_lifetime
@@ -79,13 +82,32 @@ def _register_blueprints(app: Flask) -> None:
     from idp.sts.actions import register_all as register_sts_actions
     from idp.health import blueprint as health
     from idp.oidc.discovery import blueprint as discovery
+    from idp.oidc.server import init_provider
+    from idp.oidc.pages import blueprint as oidc_pages
+    from idp.oidc.views import blueprint as oidc
+    from idp.web.mfa import blueprint as mfa
 
     app.register_blueprint(health)
     app.register_blueprint(discovery)
+    init_provider(app)
+    app.register_blueprint(oidc)
+    app.register_blueprint(oidc_pages)
     app.register_blueprint(authorize)
+    app.register_blueprint(mfa)
     register_iam_actions()
     register_sts_actions()
     app.register_blueprint(aws)
+    from idp.analyzer.page import blueprint as analyzer_pages
+    from idp.aws.rest_json import blueprint as access_analyzer
+
+    app.register_blueprint(access_analyzer)
+    app.register_blueprint(analyzer_pages)
+    from idp.web import init_app as init_web
+
+    init_web(app)  # after aws/authorize: it exempts them from CSRF
+    from idp.web.security import csrf
+
+    csrf.exempt(access_analyzer)  # signed API requests, not browser forms
 
 
 _bootstrap_lock = threading.Lock()

@@ -114,3 +114,22 @@ class ServiceUnavailable(IdpError):
     status = 503
     code = "ServiceUnavailable"
     oauth_error = "temporarily_unavailable"
+
+
+class TooManyRequests(ClientError):
+    """Throttled: try again after `retry_after` seconds (sent as `Retry-After`)."""
+
+    status = 429
+    code = "Throttling"
+    oauth_error = "slow_down"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unprocessable(ClientError):
+    """A well-formed request the service cannot complete as asked (a policy too complex to check)."""
+
+    status = 422
+    code = "UnprocessableEntity"

@@ -33,6 +33,7 @@ from . import (  # noqa: E402,F401
     account,
     audit,
     federation,
+    finding,
     group,
     jti,
     keys,
@@ -43,5 +44,6 @@ from . import (  # noqa: E402,F401
     policy,
     role,
     session,
+    throttle,
     user,
 )

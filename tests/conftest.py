@@ -14,7 +14,7 @@ import pytest
 from tests.support.databases import TestDatabase, make_test_database
 from tests.support.servers import ThreadedServer, free_port
 
-pytest_plugins = ["tests.support.aws_clients"]
+pytest_plugins = ["tests.support.aws_clients", "tests.support.browser"]
 
 TEST_MASTER_KEY = base64.b64encode(b"k" * 32).decode()
 PG_URL = os.environ.get("IDP_TEST_DATABASE_URL")

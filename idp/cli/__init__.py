@@ -30,4 +30,4 @@ def emit(document: dict, as_json: bool, human: str) -> None:
     click.echo(json.dumps(document) if as_json else human)
 
 
-from idp.cli import accounts, keys  # noqa: E402,F401  (registers the commands)
+from idp.cli import accounts, analyze, clients, keys  # noqa: E402,F401  (registers the commands)

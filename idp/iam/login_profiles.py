@@ -6,19 +6,26 @@ the request that carried it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import update as sql_update
+
 from idp import clock
+from idp.config import REPO_ROOT
 from idp.errors import ClientError, Conflict, NotFound
 from idp.iam import account_settings
 from idp.iam.passwords import hash_password, verify_password
 from models import db
+from models.session import BrowserSession
 from models.user import LoginProfile, User
 
 MIN_LENGTH = 8  # our floor, whatever the account policy says (AWS's default policy minimum)
 MAX_LENGTH = 128
 MAX_REMEMBERED = 24  # the largest PasswordReusePrevention
 SYMBOLS = frozenset("!@#$%^&*()_+-=[]{}|'")
+COMMON_PASSWORDS_FILE = REPO_ROOT / "idp" / "web" / "common_passwords.txt"
+COMMON_MESSAGE = "Password is too common; choose a less predictable one"
 
 
 class PasswordPolicyViolation(ClientError):
@@ -44,11 +51,25 @@ def violations(password: str, policy: dict[str, Any] | None) -> list[str]:
     return [message for satisfied, message in rules if not satisfied]
 
 
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The bundled list of common passwords (lower case), read once per process."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_common(password: str) -> bool:
+    """True when `password` is on the bundled list, whatever its case."""
+    return password.lower() in common_passwords()
+
+
 def check(account_id: str, password: str) -> None:
-    """PasswordPolicyViolation (400) with the first rule `password` breaks."""
+    """PasswordPolicyViolation (400) with the first rule `password` breaks, the common-password list last."""
     broken = violations(password, account_settings.password_policy(account_id))
     if broken:
         raise PasswordPolicyViolation(broken[0])
+    if is_common(password):
+        raise PasswordPolicyViolation(COMMON_MESSAGE)
 
 
 def find(user: User) -> LoginProfile | None:
@@ -79,9 +100,13 @@ def create(user: User, password: str, reset_required: bool) -> LoginProfile:
 
 
 def update(profile: LoginProfile, password: str | None, reset_required: bool | None) -> None:
-    """Set a new password (policy and reuse rules apply) and/or the reset-required flag."""
+    """Set a new password (policy and reuse rules apply) and/or the reset-required flag.
+
+    An administrator's new password signs the user out of every browser.
+    """
     if password is not None:
         set_password(profile, password)
+        revoke_browser_sessions(profile.user_id)
     if reset_required is not None:
         profile.password_reset_required = reset_required
     db.session.flush()
@@ -106,7 +131,18 @@ def delete(user: User) -> None:
     """Remove the user's console password; NoSuchEntity when there is none."""
     get(user)
     user.login_profile = None  # delete-orphan: the row goes at flush
+    revoke_browser_sessions(user.id)
     db.session.flush()
+
+
+def revoke_browser_sessions(user_id: int) -> int:
+    """Sign the user out of every browser (a DB row per session, so on every instance); returns how many."""
+    result = db.session.execute(
+        sql_update(BrowserSession)
+        .where(BrowserSession.user_id == user_id, BrowserSession.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+    return result.rowcount or 0
 
 
 def password_expired(profile: LoginProfile, policy: dict[str, Any] | None, now: datetime | None = None) -> bool:

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app
 
 from idp.errors import IdpError
 from idp.keys import keystore
+from idp.keys.jwt import ASYMMETRIC_ALGS
 from idp.oidc.errors import render_error
 
 blueprint = Blueprint("discovery", __name__)
@@ -16,20 +17,37 @@ JWKS_MAX_AGE = 60
 
 
 def provider_metadata(issuer: str) -> dict:
-    """What this provider truthfully offers so far."""
+    """What this provider truthfully offers (OIDC Discovery 3, RFC 8414 2)."""
+    client_auth = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
     return {
         "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/oauth2/authorize",
+        "token_endpoint": f"{issuer}/oauth2/token",
+        "userinfo_endpoint": f"{issuer}/oauth2/userinfo",
+        "introspection_endpoint": f"{issuer}/oauth2/introspect",
+        "revocation_endpoint": f"{issuer}/oauth2/revoke",
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
-        "id_token_signing_alg_values_supported": ["ES256", "RS256"],
-        "subject_types_supported": ["public"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "form_post"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["ES256", "RS256"],
+        "userinfo_signing_alg_values_supported": [],
+        "token_endpoint_auth_methods_supported": [*client_auth, "none"],
+        "token_endpoint_auth_signing_alg_values_supported": sorted(ASYMMETRIC_ALGS),
+        "introspection_endpoint_auth_methods_supported": client_auth,
+        "revocation_endpoint_auth_methods_supported": [*client_auth, "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid",
+                             "at_hash", "account", "name", "preferred_username", "email", "email_verified",
+                             "groups", "roles"],
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "authorization_response_iss_parameter_supported": True,
     }
-
-
-def _json(document: dict, max_age: int) -> Response:
-    response = Response(json.dumps(document, separators=(",", ":")), mimetype="application/json")
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    return response
 
 
 @blueprint.get("/.well-known/openid-configuration")
@@ -47,5 +65,12 @@ def openid_configuration() -> Response:
 
 @blueprint.get("/.well-known/jwks.json")
 def jwks() -> Response:
-    """Every public key that may have signed a live token."""
-    return _json(keystore().jwks(), JWKS_MAX_AGE)
+    """Every public key that may have signed a live token (serialized again only when the key set changes)."""
+    document = keystore().jwks()
+    cached = current_app.extensions.get("idp.jwks_bytes")
+    if cached is None or cached[0] is not document:
+        # The keystore hands out a new dict on every reload; the same dict means the same keys.
+        cached = current_app.extensions["idp.jwks_bytes"] = (document, json.dumps(document, separators=(",", ":")))
+    response = Response(cached[1], mimetype="application/json")
+    response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
+    return response

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from flask import Response, g, render_template
 
-from idp.errors import IdpError
+from idp.errors import IdpError, TooManyRequests
 
-TITLES = {400: "Bad request", 401: "Sign-in required", 403: "Forbidden", 404: "Not found", 409: "Conflict"}
+TITLES = {
+    400: "Bad request", 401: "Sign-in required", 403: "Forbidden", 404: "Not found", 409: "Conflict",
+    429: "Too many attempts",
+}
 
 
 def render_error(error: IdpError) -> Response:
@@ -13,4 +16,7 @@ def render_error(error: IdpError) -> Response:
     title = TITLES.get(error.status, "Something went wrong")
     message = error.message if error.sender_fault else "The server could not complete the request."
     html = render_template("error.html", title=title, message=message, request_id=g.get("request_id", ""))
-    return Response(html, status=error.status, mimetype="text/html")
+    response = Response(html, status=error.status, mimetype="text/html")
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response

@@ -1,0 +1,71 @@
+"""`GET /analyzer/graph`: the access graph as a picture, for a signed-in administrator.
+
+A browser view (blueprint `analyzer_pages`): the signed-in session's
+principal must be allowed `access-analyzer:GetAccessGraph` by the shared
+authorizer (root always is; `IAMAccessAnalyzerReadOnlyAccess`'s
+`access-analyzer:Get*` covers it). Query parameters `principal` and
+`resource` narrow the picture as the CLI's options do.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, render_template, request
+from markupsafe import Markup
+
+from idp import audit
+from idp.analyzer import graph as access_graph
+from idp.analyzer.render import to_svg
+from idp.authz.authorizer import authorize
+from idp.authz.principals import Caller, root_principal, user_principal
+from idp.errors import IdpError
+from models import db
+from models.user import User
+
+blueprint = Blueprint("analyzer_pages", __name__)
+
+
+@blueprint.errorhandler(IdpError)
+def _render(error: IdpError) -> Response:
+    from idp.web.errors import render_error
+
+    db.session.rollback()
+    _record_decisions()
+    db.session.commit()
+    return render_error(error)
+
+
+def _record_decisions() -> None:
+    for entry in g.pop("audit_decisions", []):
+        audit.record(entry.pop("action"), **entry)
+
+
+def caller_of(session) -> Caller:
+    """The signed-in browser session as the authorizer's caller."""
+    keys = {"aws:MultiFactorAuthPresent": "mfa" in (session.amr or [])}
+    if session.user_id is None:
+        return Caller(root_principal(session.account_id), session_keys=keys)
+    user = db.session.get(User, session.user_id)
+    return Caller(user_principal(user), user_pk=user.id, session_keys=keys)
+
+
+@blueprint.get("/analyzer/graph")
+def graph_page() -> Response | str:
+    """Who can reach what in the signed-in account, as an SVG picture."""
+    from idp.web import sessions
+
+    session = sessions.current()
+    if session is None:
+        return sessions.login_redirect(request.full_path)
+    principal, resource = request.args.get("principal") or None, request.args.get("resource") or None
+    authorize(caller_of(session), "access-analyzer:GetAccessGraph", resource or principal or "*")
+    is_role = resource is not None and ":role/" in resource
+    picture = access_graph.build(session.account_id, resource if resource and not is_role else None)
+    if principal is not None:
+        picture = picture.reachable_from(principal)
+    elif resource is not None:
+        picture = picture.reaching(resource)
+    _record_decisions()
+    db.session.commit()
+    title = f"Reachable from {principal}" if principal else (f"Who reaches {resource}" if resource else
+                                                               f"Account {session.account_id}")
+    return render_template("analyzer_graph.html", svg=Markup(to_svg(picture, title)), graph=picture.as_json(),
+                           principal=principal or "", resource=resource or "", title=title)

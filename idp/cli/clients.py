@@ -1,0 +1,112 @@
+"""`idp clients create|list|show|update|delete`: OAuth clients of this provider."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from idp.cli import emit, idp_cli, one_line_errors
+from idp.errors import ValidationError
+from idp.oidc import clients
+from models.oauth_client import TOKEN_ENDPOINT_AUTH_METHODS
+
+clients_cli = AppGroup("clients", help="OAuth 2.0 / OpenID Connect clients.")
+idp_cli.add_command(clients_cli)
+
+
+def _metadata_options(command):
+    """The options create and update share."""
+    options = [
+        click.option("--name"),
+        click.option("--redirect-uri", "redirect_uris", multiple=True, help="Repeat for several."),
+        click.option("--post-logout-redirect-uri", "post_logout_redirect_uris", multiple=True),
+        click.option("--auth-method", type=click.Choice(TOKEN_ENDPOINT_AUTH_METHODS)),
+        click.option("--jwks-uri"),
+        click.option("--jwks", help="A JWKS as JSON, or @file."),
+        click.option("--grant-type", "grant_types", multiple=True, type=click.Choice(clients.GRANT_TYPES)),
+        click.option("--scope", "scopes", multiple=True),
+        click.option("--id-token-alg", type=click.Choice(clients.SIGNING_ALGS)),
+        click.option("--json", "as_json", is_flag=True),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _jwks(value: str | None) -> dict | None:
+    """A JWKS given inline as JSON or as `@path`."""
+    if value is None:
+        return None
+    text = Path(value[1:]).read_text() if value.startswith("@") else value
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValidationError("--jwks is not valid JSON") from None
+
+
+def _spec(options: dict, **extra) -> clients.ClientSpec:
+    return clients.ClientSpec(
+        name=options["name"], redirect_uris=list(options["redirect_uris"]) or None,
+        post_logout_redirect_uris=list(options["post_logout_redirect_uris"]) or None,
+        auth_method=options["auth_method"], jwks_uri=options["jwks_uri"],
+        jwks=_jwks(options["jwks"]), grant_types=list(options["grant_types"]) or None,
+        scopes=list(options["scopes"]) or None, id_token_alg=options["id_token_alg"], **extra,
+    )
+
+
+@clients_cli.command("create")
+@_metadata_options
+@click.option("--public", is_flag=True, help="A public client (no secret; PKCE required).")
+@click.option("--trusted", is_flag=True, help="First-party: skip the consent page.")
+@click.option("--account", "account_id", help="12-digit account (default: the default account).")
+@one_line_errors
+def create(public: bool, trusted: bool, account_id: str | None, as_json: bool, **options) -> None:
+    """Register a client; prints its id and, for confidential clients, its secret (only now)."""
+    client, secret = clients.create(_spec(options, public=public, trusted=trusted), account_id)
+    document = {"client_id": client.client_id, "client_secret": secret} if secret else {"client_id": client.client_id}
+    emit(document, as_json, f"client_id: {client.client_id}" + (f"\nclient_secret: {secret}" if secret else ""))
+
+
+@clients_cli.command("list")
+@click.option("--account", "account_id")
+@click.option("--json", "as_json", is_flag=True)
+@one_line_errors
+def list_clients(account_id: str | None, as_json: bool) -> None:
+    """Every client (metadata only)."""
+    described = [clients.describe(c) for c in clients.listed(account_id)]
+    emit({"clients": described}, as_json, "\n".join(f"{c['client_id']}  {c['name']}" for c in described))
+
+
+@clients_cli.command("show")
+@click.argument("client_id")
+@click.option("--json", "as_json", is_flag=True)
+@one_line_errors
+def show(client_id: str, as_json: bool) -> None:
+    """One client's metadata."""
+    described = clients.describe(clients.get(client_id))
+    emit(described, as_json, "\n".join(f"{k}: {v}" for k, v in described.items()))
+
+
+@clients_cli.command("update")
+@click.argument("client_id")
+@_metadata_options
+@click.option("--trusted/--untrusted", default=None)
+@click.option("--rotate-secret", is_flag=True, help="Issue a new secret (printed once).")
+@one_line_errors
+def update(client_id: str, trusted: bool | None, rotate_secret: bool, as_json: bool, **options) -> None:
+    """Change a client's metadata (options not given stay as they are)."""
+    client, secret = clients.update(client_id, _spec(options, trusted=trusted), rotate_secret=rotate_secret)
+    document = {"client_id": client.client_id, **({"client_secret": secret} if secret else {})}
+    emit(document, as_json, f"updated {client.client_id}" + (f"\nclient_secret: {secret}" if secret else ""))
+
+
+@clients_cli.command("delete")
+@click.argument("client_id")
+@click.option("--json", "as_json", is_flag=True)
+@one_line_errors
+def delete(client_id: str, as_json: bool) -> None:
+    """Delete a client and everything issued to it."""
+    clients.delete(client_id)
+    emit({"deleted": client_id}, as_json, f"deleted {client_id}")

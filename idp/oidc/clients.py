@@ -1,0 +1,289 @@
+"""OAuth clients (relying parties): registration, secrets (stored hashed), and the IdP's own IAM provider.
+
+A client's id is added to the client-id list of this IdP's own IAM OIDC
+provider in the client's account, so that ID tokens issued to it can be
+exchanged with STS AssumeRoleWithWebIdentity (`aud` = client_id), and removed
+again when the client is deleted.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select
+
+from idp import audit
+from idp.authz.policy_store import bump_authz_version
+from idp.errors import NotFound, ValidationError
+from idp.iam.accounts import register_issuer
+from idp.iam.oidc_providers import add_client_id, remove_client_id
+from models import db
+from models.account import Account
+from models.oauth_client import TOKEN_ENDPOINT_AUTH_METHODS, OAuthClient
+from models.oidc_provider import OidcProvider
+
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+SIGNING_ALGS = ("ES256", "RS256")
+DEFAULT_SCOPES = ("openid", "profile", "email")
+MAX_REDIRECT_URIS = 20
+CACHE_SECONDS = 5
+MAX_CACHED_CLIENTS = 10_000
+
+
+@dataclass
+class ClientSpec:
+    """What an operator says about a client; None leaves a stored value unchanged on update."""
+
+    name: str | None = None
+    redirect_uris: list[str] | None = None
+    public: bool | None = None
+    auth_method: str | None = None
+    jwks_uri: str | None = None
+    jwks: dict | None = None
+    grant_types: list[str] | None = None
+    scopes: list[str] | None = None
+    trusted: bool | None = None
+    id_token_alg: str | None = None
+    post_logout_redirect_uris: list[str] | None = field(default=None)
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 of a client secret; secrets are 256-bit random, so a fast hash is enough."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_matches(client: OAuthClient | ClientSnapshot, secret: str) -> bool:
+    """Constant-time comparison of a presented secret with the stored hash."""
+    return client.secret_hash is not None and hmac.compare_digest(client.secret_hash, hash_secret(secret))
+
+
+@dataclass(frozen=True)
+class ClientSnapshot:
+    """A client's registration as the protocol endpoints read it, cached for `CACHE_SECONDS`."""
+
+    id: int
+    client_id: str
+    account_id: str
+    name: str
+    secret_hash: str | None
+    redirect_uris: tuple[str, ...]
+    grant_types: tuple[str, ...]
+    response_types: tuple[str, ...]
+    scopes: tuple[str, ...]
+    token_endpoint_auth_method: str
+    jwks: dict | None
+    jwks_uri: str | None
+    id_token_signed_response_alg: str | None
+    is_public: bool
+    is_trusted: bool
+
+
+def find(client_id: str) -> ClientSnapshot | None:
+    """The enabled client with this id, or None; read at most every `CACHE_SECONDS` per instance.
+
+    Every token request needs its client; the cache keeps that off the database
+    while a change (secret rotation, deletion) still reaches every instance
+    within seconds, and at once on the instance that made it.
+    """
+    if not isinstance(client_id, str) or not 0 < len(client_id) <= 64:
+        return None
+    cache = current_app.extensions.setdefault("idp.oauth_clients", {})
+    hit = cache.get(client_id)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    row = db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+    snapshot = _snapshot(row) if row is not None and row.enabled else None
+    if len(cache) >= MAX_CACHED_CLIENTS:
+        cache.clear()  # unknown ids are cached too; never let them grow without bound
+    cache[client_id] = (time.monotonic(), snapshot)
+    return snapshot
+
+
+def _snapshot(row: OAuthClient) -> ClientSnapshot:
+    return ClientSnapshot(
+        row.id, row.client_id, row.account_id, row.name, row.secret_hash, tuple(row.redirect_uris or ()),
+        tuple(row.grant_types or ()), tuple(row.response_types or ()), tuple(row.scopes or ()),
+        row.token_endpoint_auth_method, row.jwks, row.jwks_uri, row.id_token_signed_response_alg, row.is_public,
+        row.is_trusted,
+    )
+
+
+def forget(client_id: str) -> None:
+    """Drop a client from this instance's cache (after a change)."""
+    current_app.extensions.get("idp.oauth_clients", {}).pop(client_id, None)
+
+
+def get(client_id: str) -> OAuthClient:
+    """The client with this id, enabled or not; NotFound otherwise."""
+    client = db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+    if client is None:
+        raise NotFound(f"no client {client_id}")
+    return client
+
+
+def listed(account_id: str | None = None) -> list[OAuthClient]:
+    """Every client, or those of one account, oldest first."""
+    query = select(OAuthClient).order_by(OAuthClient.id)
+    if account_id:
+        query = query.where(OAuthClient.account_id == account_id)
+    return list(db.session.scalars(query))
+
+
+def create(spec: ClientSpec, account_id: str | None = None) -> tuple[OAuthClient, str | None]:
+    """Register a client; return it and its secret (only for secret-based confidential clients)."""
+    account_id = account_id or _default_account()
+    if db.session.get(Account, account_id) is None:
+        raise NotFound(f"no account {account_id}")
+    if not spec.name:
+        raise ValidationError("a client needs a --name")
+    client = OAuthClient(client_id=secrets.token_urlsafe(18), account_id=account_id, name=spec.name,
+                         redirect_uris=[], post_logout_redirect_uris=[])
+    _apply(client, spec, creating=True)
+    secret = None
+    if client.token_endpoint_auth_method in ("client_secret_basic", "client_secret_post"):
+        secret = secrets.token_urlsafe(32)
+        client.secret_hash = hash_secret(secret)
+    db.session.add(client)
+    _own_provider(account_id, client.client_id, add=True)
+    audit.record("oauth:CreateClient", resource=client.client_id, account_id=account_id,
+                 detail={"name": client.name, "auth_method": client.token_endpoint_auth_method})
+    db.session.commit()
+    return client, secret
+
+
+def update(client_id: str, spec: ClientSpec, *, rotate_secret: bool = False) -> tuple[OAuthClient, str | None]:
+    """Change a client's metadata; rotating gives a new secret (shown once)."""
+    client = get(client_id)
+    _apply(client, spec, creating=False)
+    secret = None
+    uses_secret = client.token_endpoint_auth_method in ("client_secret_basic", "client_secret_post")
+    if uses_secret and (rotate_secret or client.secret_hash is None):
+        secret = secrets.token_urlsafe(32)
+        client.secret_hash = hash_secret(secret)
+    elif not uses_secret:
+        client.secret_hash = None
+    audit.record("oauth:UpdateClient", resource=client.client_id, account_id=client.account_id,
+                 detail={"rotated_secret": secret is not None})
+    db.session.commit()
+    forget(client.client_id)
+    return client, secret
+
+
+def delete(client_id: str) -> None:
+    """Remove a client, its codes, grants and consents, and its id from the own IAM provider."""
+    client = get(client_id)
+    _own_provider(client.account_id, client.client_id, add=False)
+    audit.record("oauth:DeleteClient", resource=client.client_id, account_id=client.account_id)
+    db.session.delete(client)
+    db.session.commit()
+    forget(client_id)
+
+
+def describe(client: OAuthClient) -> dict:
+    """The client's public metadata (never the secret or its hash)."""
+    return {
+        "client_id": client.client_id, "account_id": client.account_id, "name": client.name,
+        "redirect_uris": client.redirect_uris, "grant_types": client.grant_types, "scopes": client.scopes,
+        "token_endpoint_auth_method": client.token_endpoint_auth_method, "public": client.is_public,
+        "trusted": client.is_trusted, "jwks_uri": client.jwks_uri, "has_jwks": client.jwks is not None,
+        "id_token_signed_response_alg": client.id_token_signed_response_alg or "ES256",
+        "enabled": client.enabled,
+    }
+
+
+def _apply(client: OAuthClient, spec: ClientSpec, *, creating: bool) -> None:
+    if spec.name is not None:
+        if not 0 < len(spec.name) <= 255:
+            raise ValidationError("client name must be 1..255 characters")
+        client.name = spec.name
+    if spec.public is not None:
+        client.is_public = spec.public
+    method = spec.auth_method or (("none" if client.is_public else "client_secret_basic") if creating else None)
+    if method is not None:
+        if method not in TOKEN_ENDPOINT_AUTH_METHODS:
+            raise ValidationError(f"auth method must be one of {', '.join(TOKEN_ENDPOINT_AUTH_METHODS)}")
+        client.token_endpoint_auth_method = method
+    if client.is_public != (client.token_endpoint_auth_method == "none"):
+        raise ValidationError("public clients authenticate with 'none', and only they do")
+    if spec.redirect_uris is not None:
+        if len(spec.redirect_uris) > MAX_REDIRECT_URIS:
+            raise ValidationError(f"at most {MAX_REDIRECT_URIS} redirect URIs")
+        client.redirect_uris = [_redirect_uri(uri) for uri in dict.fromkeys(spec.redirect_uris)]
+    if spec.post_logout_redirect_uris is not None:
+        client.post_logout_redirect_uris = [_redirect_uri(uri) for uri in dict.fromkeys(spec.post_logout_redirect_uris)]
+    if spec.grant_types is not None or creating:
+        grants = list(dict.fromkeys(spec.grant_types or ["authorization_code", "refresh_token"]))
+        unknown = [g for g in grants if g not in GRANT_TYPES]
+        if unknown:
+            raise ValidationError(f"unsupported grant type {unknown[0]!r}; use {', '.join(GRANT_TYPES)}")
+        client.grant_types = grants
+        client.response_types = ["code"] if "authorization_code" in grants else []
+    if "client_credentials" in client.grant_types and client.is_public:
+        raise ValidationError("public clients cannot use client_credentials")
+    if "authorization_code" in client.grant_types and not client.redirect_uris:
+        raise ValidationError("an authorization_code client needs at least one --redirect-uri")
+    if spec.scopes is not None or creating:
+        scopes = list(dict.fromkeys(spec.scopes or DEFAULT_SCOPES))
+        if any(not s or not all(33 <= ord(c) <= 126 and c not in '"\\' for c in s) for s in scopes):
+            raise ValidationError("scopes are non-empty tokens of printable ASCII without quotes or backslashes")
+        client.scopes = scopes
+    if spec.trusted is not None:
+        client.is_trusted = spec.trusted
+    if spec.id_token_alg is not None:
+        if spec.id_token_alg not in SIGNING_ALGS:
+            raise ValidationError(f"id_token_signed_response_alg must be one of {', '.join(SIGNING_ALGS)}")
+        client.id_token_signed_response_alg = spec.id_token_alg
+    if spec.jwks is not None:
+        if not isinstance(spec.jwks, dict) or not isinstance(spec.jwks.get("keys"), list):
+            raise ValidationError("jwks must be a JSON Web Key Set ({\"keys\": [...]})")
+        if any("d" in key for key in spec.jwks["keys"] if isinstance(key, dict)):
+            raise ValidationError("jwks must hold public keys only")
+        client.jwks = spec.jwks
+    if spec.jwks_uri is not None:
+        if urlsplit(spec.jwks_uri).scheme not in ("https", "http"):
+            raise ValidationError("jwks_uri must be an http(s) URL")
+        client.jwks_uri = spec.jwks_uri
+    if client.token_endpoint_auth_method == "private_key_jwt" and not (client.jwks or client.jwks_uri):
+        raise ValidationError("private_key_jwt clients need --jwks or --jwks-uri")
+
+
+def _redirect_uri(uri: str) -> str:
+    parts = urlsplit(uri)
+    if parts.scheme in ("http", "https") and not parts.hostname:
+        raise ValidationError(f"redirect URI {uri!r} has no host")
+    if not parts.scheme or parts.fragment or "#" in uri:
+        raise ValidationError(f"redirect URI {uri!r} must be absolute and have no fragment")
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "::1", "localhost"):
+        raise ValidationError(f"redirect URI {uri!r}: plain http is only allowed for loopback")
+    if len(uri) > 2048:
+        raise ValidationError("redirect URI longer than 2048 characters")
+    return uri
+
+
+def _default_account() -> str:
+    account = db.session.scalar(select(Account.id).where(Account.is_default.is_(True)))
+    if account is None:
+        raise NotFound("no default account; run `flask --app app idp bootstrap` first")
+    return account
+
+
+def _own_provider(account_id: str, client_id: str, *, add: bool) -> None:
+    """Keep the client id in the client-id list of this IdP's own IAM OIDC provider of the account."""
+    issuer = current_app.config["IDP_SETTINGS"].issuer
+    register_issuer(account_id, issuer)
+    db.session.flush()
+    url = issuer.split("://", 1)[1]
+    provider = db.session.scalar(
+        select(OidcProvider).where(OidcProvider.account_id == account_id, OidcProvider.url == url))
+    if add:
+        add_client_id(provider, client_id)
+    else:
+        remove_client_id(provider, client_id)
+    # AssumeRoleWithWebIdentity reads client-id lists through the cached, versioned view.
+    bump_authz_version(account_id)
+

@@ -1,0 +1,60 @@
+"""Who a token is about: the signed-in IAM user or root user, and the claims each scope releases."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from idp.iam.accounts import root_arn
+from models import db
+from models.user import User
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The end user of a grant; `user_pk` None is the account's root user."""
+
+    account_id: str
+    user_pk: int | None
+    principal_arn: str
+    auth_time: datetime | None = None
+    amr: tuple[str, ...] = ()
+    acr: str | None = None
+    session_id: str | None = None
+
+    def get_user_id(self) -> str:
+        """Authlib's name for the subject identifier."""
+        return self.sub
+
+    @property
+    def sub(self) -> str:
+        """The user's unique id (AIDA...), so the shared authorizer resolves the IAM user; the root ARN for root."""
+        if self.user_pk is None:
+            return root_arn(self.account_id)
+        return self.user().user_id
+
+    def user(self) -> User | None:
+        """The IAM user, or None for root."""
+        return db.session.get(User, self.user_pk) if self.user_pk is not None else None
+
+
+def scope_claims(subject: Subject, scopes: set[str]) -> dict:
+    """`profile`, `email` and `groups` claims for the granted scopes (OIDC Core 5.4)."""
+    user = subject.user()
+    claims: dict = {}
+    if "profile" in scopes:
+        claims["preferred_username"] = user.name if user else "root"
+        claims["name"] = (user.display_name or user.name) if user else "root"
+    if "email" in scopes and user is not None and user.email:
+        claims["email"] = user.email
+        claims["email_verified"] = bool(user.email_verified)
+    claims["groups"] = sorted(group.name for group in user.groups) if user else []
+    return claims
+
+
+def subject_exists(account_id: str, user_pk: int | None) -> bool:
+    """False once the user a grant was made for has been deleted."""
+    if user_pk is None:
+        return True
+    return db.session.scalar(select(User.id).where(User.id == user_pk, User.account_id == account_id)) is not None

@@ -1,0 +1,186 @@
+"""`/account`: the signed-in person's own page: who I am, password, access keys, sessions, sign-in history.
+
+Access keys are AWS credentials, so managing them is authorized by the shared
+authorizer exactly as the IAM API would (`iam:CreateAccessKey` ... on the
+user's own ARN); the root user may always manage its own.
+"""
+from __future__ import annotations
+
+from flask import Response, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from idp import audit
+from idp.authz.authorizer import authorize
+from idp.authz.policy_store import bump_authz_version
+from idp.authz.principals import Caller, user_principal
+from idp.errors import AccessDenied, ValidationError
+from idp.iam import access_keys
+from idp.iam.accounts import root_arn
+from idp.iam.login_profiles import PasswordPolicyViolation
+from idp.web import sessions, signin, throttle
+from idp.web.views import MISMATCH, blueprint
+from models import db
+from models.audit import AuditEvent
+from models.session import BrowserSession
+from models.user import User
+
+SIGNIN_EVENTS = ("signin", "signin_failed")
+HISTORY = 10
+WRONG_CURRENT = "The current password is incorrect."
+
+
+def _principal(session: BrowserSession) -> signin.Principal:
+    user = db.session.get(User, session.user_id) if session.user_id is not None else None
+    return signin.Principal(session.account_id, user, session.principal_arn)
+
+
+def _own_credentials(session: BrowserSession) -> signin.Principal:
+    """The principal whose password and keys this session may manage: an IAM user or the root user.
+
+    A federated session not linked to a user has no user row; it must never
+    be mistaken for the root user (both have `user_id` None).
+    """
+    principal = _principal(session)
+    if principal.user is None and principal.arn != root_arn(principal.account_id):
+        raise AccessDenied("This identity signs in through its upstream provider, which manages its credentials.")
+    return principal
+
+
+def _page(session: BrowserSession, *, status: int = 200, message: str | None = None,
+          new_key: access_keys.IssuedKey | None = None) -> Response:
+    principal = _principal(session)
+    own_keys = principal.user is not None or principal.arn == root_arn(principal.account_id)
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.actor == session.principal_arn, AuditEvent.action.in_(SIGNIN_EVENTS))
+        .order_by(AuditEvent.id.desc()).limit(HISTORY)
+    )
+    html = render_template(
+        "account.html", session=session, principal=principal, message=message, new_key=new_key,
+        groups=sorted(group.name for group in principal.user.groups) if principal.user else [],
+        keys=access_keys.owned(session.account_id, principal.user) if own_keys else [],
+        sessions=sessions.active_for(session),
+        events=list(events),
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _signed_in() -> BrowserSession | Response:
+    session = sessions.current()
+    return session if session is not None else sessions.login_redirect(request.path)
+
+
+@blueprint.get("/account")
+def account() -> Response:
+    """The self-service page (sign-in required)."""
+    session = _signed_in()
+    return session if isinstance(session, Response) else _page(session)
+
+
+@blueprint.post("/account/password")
+def change_password() -> Response:
+    """Change my password (current one required); my other sessions are revoked."""
+    session = _signed_in()
+    if isinstance(session, Response):
+        return session
+    principal = _own_credentials(session)
+    new, confirm = request.form.get("new_password", ""), request.form.get("confirm_password", "")
+    # A stolen session must not become a password-guessing oracle: same counter as the login form.
+    key = throttle.user_key(principal.account_id, principal.user.name if principal.user else signin.ROOT_USERNAME)
+    throttle.check([key])
+    if not signin.verify_current(principal, request.form.get("current_password", "")):
+        throttle.failed(key, throttle.USER_RULE)
+        audit.record("password_change_failed", actor=principal.arn, resource=principal.arn, decision="Deny",
+                     account_id=principal.account_id, detail={"reason": "wrong_current_password"}, commit=True)
+        return _page(session, status=400, message=WRONG_CURRENT)
+    if new != confirm:
+        return _page(session, status=400, message=MISMATCH)
+    try:
+        signin.change_password(principal, new)
+    except PasswordPolicyViolation as violation:
+        db.session.rollback()
+        return _page(session, status=400, message=violation.message)
+    audit.record("password_changed", actor=principal.arn, resource=principal.arn, decision="Allow",
+                 account_id=principal.account_id, detail={"forced": False})
+    sessions.revoke_all(principal.account_id, principal.user.id if principal.user else None,
+                        except_id_hash=session.id_hash, reason="password_changed")
+    return _page(session, message="Password changed. Your other sessions were signed out.")
+
+
+def _authorize_keys(principal: signin.Principal, action: str) -> None:
+    if principal.user is None:
+        return  # the root user manages its own keys, as at AWS
+    caller = Caller(principal=user_principal(principal.user), user_pk=principal.user.id)
+    try:
+        authorize(caller, f"iam:{action}", principal.user.arn)
+    except AccessDenied:
+        audit.record(f"iam:{action}", actor=principal.arn, resource=principal.user.arn, decision="Deny",
+                     account_id=principal.account_id, detail={"via": "account page"}, commit=True)
+        raise
+
+
+@blueprint.post("/account/keys")
+def create_key() -> Response:
+    """Create an access key; its secret is shown on this one page and never again."""
+    session = _signed_in()
+    if isinstance(session, Response):
+        return session
+    principal = _own_credentials(session)
+    _authorize_keys(principal, "CreateAccessKey")
+    issued = access_keys.create(principal.account_id, principal.user)
+    bump_authz_version(principal.account_id)
+    _audit_key("access_key_created", principal, issued.key.access_key_id)
+    db.session.commit()
+    return _page(session, message="Access key created. Copy the secret now: it is not shown again.", new_key=issued)
+
+
+@blueprint.post("/account/keys/<key_id>/status")
+def set_key_status(key_id: str) -> Response:
+    """Activate or deactivate one of my access keys."""
+    session = _signed_in()
+    if isinstance(session, Response):
+        return session
+    principal = _own_credentials(session)
+    status = request.form.get("status", "")
+    if status not in access_keys.STATUSES:
+        raise ValidationError("Status must be Active or Inactive.")
+    _authorize_keys(principal, "UpdateAccessKey")
+    access_keys.set_status(access_keys.get_owned(principal.account_id, principal.user, key_id), status)
+    bump_authz_version(principal.account_id)
+    _audit_key("access_key_updated", principal, key_id, status=status)
+    db.session.commit()
+    return redirect(url_for("web.account"), code=303)
+
+
+@blueprint.post("/account/keys/<key_id>/delete")
+def delete_key(key_id: str) -> Response:
+    """Delete one of my access keys."""
+    session = _signed_in()
+    if isinstance(session, Response):
+        return session
+    principal = _own_credentials(session)
+    _authorize_keys(principal, "DeleteAccessKey")
+    access_keys.delete(access_keys.get_owned(principal.account_id, principal.user, key_id))
+    bump_authz_version(principal.account_id)
+    _audit_key("access_key_deleted", principal, key_id)
+    db.session.commit()
+    return redirect(url_for("web.account"), code=303)
+
+
+@blueprint.post("/account/sessions/revoke")
+def revoke_session() -> Response:
+    """Sign out one of my sessions, named by a prefix of its stored hash (the cookie value never reaches a page)."""
+    session = _signed_in()
+    if isinstance(session, Response):
+        return session
+    mine = sessions.active_for(session)
+    token = request.form.get("session", "")
+    target = next((row for row in mine if row.id_hash[:16] == token), None)
+    if target is None:
+        raise ValidationError("That session is no longer active.")
+    sessions.revoke(target, "revoked_by_user")
+    return redirect(url_for("web.login") if target is session else url_for("web.account"), code=303)
+
+
+def _audit_key(action: str, principal: signin.Principal, key_id: str, **detail) -> None:
+    audit.record(action, actor=principal.arn, resource=key_id, decision="Allow", account_id=principal.account_id,
+                 detail=detail or None)

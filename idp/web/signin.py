@@ -1,0 +1,145 @@
+"""Who is signing in: resolve account and user name, verify the password, change it.
+
+Every attempt costs exactly one argon2id verification, against a dummy hash
+when the account, the user or its login profile does not exist, so neither
+the answer nor its timing tells which part was wrong.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from idp import clock
+from idp.iam import account_settings, login_profiles, users
+from idp.iam.accounts import root_arn
+from idp.iam.passwords import hash_password, verify_password
+from models import db
+from models.account import Account
+from models.user import User
+
+ROOT_USERNAME = "root"
+MAX_INPUT = 256
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A person who proved their password: the account root user (`user` None) or an IAM user."""
+
+    account_id: str
+    user: User | None
+    arn: str
+
+    @property
+    def is_root(self) -> bool:
+        return self.user is None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one password check: `principal` on success, else an internal `reason` for the audit log."""
+
+    principal: Principal | None
+    reason: str
+    claimed_arn: str | None = None
+    account_id: str | None = None
+
+
+def find_account(account: str) -> Account | None:
+    """The account by 12-digit id or by alias (case-insensitive)."""
+    account = account.strip()
+    if not account or len(account) > 63:
+        return None
+    if account.isdigit():
+        return db.session.get(Account, account)
+    return db.session.scalar(select(Account).where(func.lower(Account.alias) == account.lower()))
+
+
+def canonical_account(account: str) -> str:
+    """The account id when `account` names one (id or alias), else the input: one throttle key per account."""
+    found = find_account(account[:MAX_INPUT])
+    return found.id if found is not None else account.strip().lower()
+
+
+def authenticate(account: str, username: str, password: str) -> Attempt:
+    """Check a password for (account id or alias, user name or `root`)."""
+    found = find_account(account[:MAX_INPUT])
+    username = username.strip()[:MAX_INPUT]
+    stored, principal, reason = None, None, "unknown_account"
+    if found is not None and username == ROOT_USERNAME:
+        stored, reason = found.root_password_hash, "no_root_password"
+        principal = Principal(found.id, None, root_arn(found.id))
+    elif found is not None:
+        user = users.find(found.id, username) if 1 <= len(username) <= 64 else None
+        reason = "unknown_user"
+        if user is not None:
+            reason = "no_login_profile"
+            principal = Principal(found.id, user, user.arn)
+            stored = user.login_profile.password_hash if user.login_profile else None
+    valid = verify_password(stored, password[:MAX_INPUT * 4])
+    claimed = principal.arn if principal else None
+    account_id = found.id if found else None
+    if stored is None:
+        return Attempt(None, reason, claimed, account_id)
+    if not valid:
+        return Attempt(None, "wrong_password", claimed, account_id)
+    if _hard_expired(principal):
+        return Attempt(None, "password_expired_hard", claimed, account_id)
+    _note_use(principal)
+    return Attempt(principal, "ok", claimed, account_id)
+
+
+def password_change_required(principal: Principal) -> bool:
+    """True when an IAM user must set a new password first (reset required, or expired under MaxPasswordAge)."""
+    if principal.user is None or principal.user.login_profile is None:
+        return False
+    profile = principal.user.login_profile
+    policy = account_settings.password_policy(principal.account_id)
+    return profile.password_reset_required or login_profiles.password_expired(profile, policy)
+
+
+def verify_current(principal: Principal, password: str) -> bool:
+    """True when `password` is the principal's current one (one argon2id verification either way)."""
+    if principal.user is None:
+        stored = db.session.get(Account, principal.account_id).root_password_hash
+    else:
+        stored = principal.user.login_profile.password_hash if principal.user.login_profile else None
+    return verify_password(stored, password[:MAX_INPUT * 4])
+
+
+def change_password(principal: Principal, new_password: str) -> None:
+    """Set a new password under the account policy (root: length and common-password rules only); not committed."""
+    if principal.user is None:
+        _check_root(principal.account_id, new_password)
+        db.session.get(Account, principal.account_id).root_password_hash = hash_password(new_password)
+        db.session.flush()
+        return
+    profile = login_profiles.get(principal.user)
+    login_profiles.set_password(profile, new_password)
+    profile.password_reset_required = False
+    db.session.flush()
+
+
+def _check_root(account_id: str, password: str) -> None:
+    # The IAM password policy does not apply to the root user (as at AWS); our floor and the list do.
+    broken = login_profiles.violations(password, None)
+    if broken:
+        raise login_profiles.PasswordPolicyViolation(broken[0])
+    if login_profiles.is_common(password):
+        raise login_profiles.PasswordPolicyViolation(login_profiles.COMMON_MESSAGE)
+
+
+def _hard_expired(principal: Principal) -> bool:
+    # HardExpiry: an expired password can only be reset by an administrator.
+    if principal.user is None or principal.user.login_profile is None:
+        return False
+    policy = account_settings.password_policy(principal.account_id) or {}
+    return bool(policy.get("HardExpiry")) and login_profiles.password_expired(principal.user.login_profile, policy)
+
+
+def _note_use(principal: Principal) -> None:
+    now = clock.now()
+    if principal.user is None:
+        db.session.get(Account, principal.account_id).root_password_last_used = now
+    else:
+        principal.user.password_last_used = now

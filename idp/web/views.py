@@ -1,0 +1,167 @@
+"""The `web` blueprint: sign-in (`/login`), the forced password change, sign-out (`/logout`).
+
+The login form posts `account` (id or alias), `username` (`root` for the
+account root user), `password` and `csrf_token`; `next` (query or hidden
+field) is honoured only when it is a local path.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from werkzeug.routing import BuildError
+
+from idp import audit
+from idp.errors import IdpError, TooManyRequests
+from idp.iam.login_profiles import PasswordPolicyViolation
+from idp.web import pending, sessions, signin, throttle
+from idp.web.errors import render_error
+from idp.web.urls import safe_next
+from models import db
+from models.user import User
+
+blueprint = Blueprint("web", __name__)
+FAILURE = "Incorrect account, user name or password."
+MISMATCH = "The two new passwords do not match."
+
+
+@blueprint.errorhandler(IdpError)
+def _render(error: IdpError) -> Response:
+    db.session.rollback()
+    return render_error(error)
+
+
+def _login_page(*, status: int = 200, message: str | None = None, account: str = "", username: str = "") -> Response:
+    html = render_template("login.html", message=message, account=account, username=username,
+                           next_url=safe_next(request.values.get("next")) or "")
+    return Response(html, status=status, mimetype="text/html")
+
+
+@blueprint.get("/login")
+def login() -> Response:
+    """The sign-in page."""
+    return _login_page()
+
+
+@blueprint.post("/login")
+def login_submit() -> Response:
+    """Check the password (throttled), then force a password change, ask for MFA, or start the session."""
+    account = request.form.get("account", "")
+    username = request.form.get("username", "")
+    password = request.form.get("password", "")
+    next_url = safe_next(request.form.get("next") or request.args.get("next")) or "/account"
+    keys = [throttle.user_key(signin.canonical_account(account), username),
+            throttle.address_key(request.remote_addr)]
+    try:
+        counted = throttle.check(keys)
+    except TooManyRequests:
+        _audit_failure(None, None, account, username, "throttled")
+        db.session.commit()
+        raise
+    attempt = signin.authenticate(account, username, password)
+    if attempt.principal is None:
+        throttle.failed(keys[0], throttle.USER_RULE)
+        throttle.failed(keys[1], throttle.ADDRESS_RULE)
+        _audit_failure(attempt.account_id, attempt.claimed_arn, account, username, attempt.reason)
+        db.session.commit()
+        return _login_page(status=401, message=FAILURE, account=account, username=username)
+    if keys[0] in counted:  # no write at all for the common case of no earlier failure
+        throttle.succeeded(keys[0])
+    return continue_signin(attempt.principal, next_url)
+
+
+def continue_signin(principal: signin.Principal, next_url: str) -> Response:
+    """After the password: MFA when the principal has factors, then a forced password change when due, then the session.
+
+    MFA comes before the forced change, so a leaked temporary password alone
+    cannot be used to take the account over by choosing a new one.
+    """
+    user_id = principal.user.id if principal.user else None
+    must_change = signin.password_change_required(principal)
+    db.session.commit()
+    if _mfa_factors(principal.account_id, user_id):
+        pending.begin(account_id=principal.account_id, user_id=user_id, principal_arn=principal.arn,
+                      amr=["pwd"], next_url=next_url, password_change=must_change)
+        return redirect(_mfa_challenge_url())
+    if must_change:
+        pending.begin_password_change(account_id=principal.account_id, user_id=user_id, principal_arn=principal.arn,
+                                      amr=["pwd"], acr=sessions.ACR_PASSWORD, next_url=next_url)
+        return redirect(url_for("web.password_change"))
+    sessions.start(account_id=principal.account_id, user=principal.user, principal_arn=principal.arn,
+                   amr=["pwd"], acr=sessions.ACR_PASSWORD)
+    return redirect(next_url)
+
+
+def _mfa_factors(account_id: str, user_id: int | None) -> list[str]:
+    try:
+        from idp.web import mfa
+    except ImportError:
+        return []
+    return mfa.factors(account_id, user_id)
+
+
+def _mfa_challenge_url() -> str:
+    try:
+        return url_for("mfa.challenge")
+    except BuildError:  # the MFA blueprint is optional; its path is fixed by contract
+        return "/login/mfa"
+
+
+def _audit_failure(account_id: str | None, claimed_arn: str | None, account: str, username: str, reason: str) -> None:
+    audit.record("signin_failed", actor=claimed_arn, resource=claimed_arn, decision="Deny", account_id=account_id,
+                 detail={"account": account[:64], "username": username[:64], "reason": reason})
+
+
+def _change_page(state: dict, *, status: int = 200, message: str | None = None) -> Response:
+    html = render_template("password_change.html", message=message, principal_arn=state["principal_arn"])
+    return Response(html, status=status, mimetype="text/html")
+
+
+@blueprint.get("/login/password")
+def password_change() -> Response:
+    """The forced password change after a correct password with reset required or an expired password."""
+    state = pending.password_change()
+    if state is None:
+        return sessions.login_redirect("/account")
+    return _change_page(state)
+
+
+@blueprint.post("/login/password")
+def password_change_submit() -> Response:
+    """Set the new password, sign the user out elsewhere, then continue the sign-in."""
+    state = pending.password_change()
+    if state is None:
+        return sessions.login_redirect("/account")
+    new, confirm = request.form.get("new_password", ""), request.form.get("confirm_password", "")
+    principal = _pending_principal(state)
+    if principal is None:
+        pending.clear_password_change()
+        return sessions.login_redirect(state["next_url"])
+    if new != confirm:
+        return _change_page(state, status=400, message=MISMATCH)
+    try:
+        signin.change_password(principal, new)
+    except PasswordPolicyViolation as violation:
+        db.session.rollback()
+        return _change_page(state, status=400, message=violation.message)
+    sessions.revoke_all(principal.account_id, principal.user.id, reason="password_changed")
+    audit.record("password_changed", actor=principal.arn, resource=principal.arn, decision="Allow",
+                 account_id=principal.account_id, detail={"forced": True}, commit=True)
+    pending.clear_password_change()
+    return pending.start_from(state, state["amr"], state.get("acr"))
+
+
+def _pending_principal(state: dict) -> signin.Principal | None:
+    user = db.session.get(User, state["user_id"])
+    if user is None or user.login_profile is None:
+        return None
+    return signin.Principal(user.account_id, user, user.arn)
+
+
+@blueprint.post("/logout")
+def logout() -> Response:
+    """End this browser's session and go back to the sign-in page."""
+    pending.clear()
+    pending.clear_password_change()
+    current = sessions.current()
+    if current is not None:
+        sessions.revoke(current, "logout")
+    return redirect(url_for("web.login"))

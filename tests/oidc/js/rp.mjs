@@ -1,0 +1,80 @@
+// A relying party built on openid-client v6, driven step by step from pytest (tests/oidc/test_openid_client.py).
+// Usage: node rp.mjs <command> '<json input>'  -> one JSON object on stdout.
+import { webcrypto } from "node:crypto";
+import * as client from "openid-client";
+
+const [command, raw] = process.argv.slice(2);
+const input = JSON.parse(raw || "{}");
+
+async function authentication(auth) {
+  switch (auth.method) {
+    case "client_secret_basic": return client.ClientSecretBasic(auth.secret);
+    case "client_secret_post": return client.ClientSecretPost(auth.secret);
+    case "private_key_jwt": {
+      const key = await webcrypto.subtle.importKey("jwk", auth.jwk, { name: "ECDSA", namedCurve: "P-256" }, false,
+        ["sign"]);
+      return client.PrivateKeyJwt({ key, kid: auth.jwk.kid });
+    }
+    default: return client.None();
+  }
+}
+
+async function configuration() {
+  // The test server is plain http on loopback; every other check of openid-client stays on.
+  return client.discovery(new URL(input.issuer), input.client_id, undefined, await authentication(input.auth),
+    { execute: [client.allowInsecureRequests] });
+}
+
+const commands = {
+  async discover(config) {
+    return { metadata: config.serverMetadata() };
+  },
+  async "authorization-url"(config) {
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: input.redirect_uri, scope: input.scope, code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256", state, nonce, ...(input.extra || {}),
+    });
+    return { url: url.href, verifier, state, nonce };
+  },
+  async callback(config) {
+    // Validates iss (RFC 9207), state, the code exchange, the ID token (signature, iss, aud, exp, nonce, at_hash).
+    const tokens = await client.authorizationCodeGrant(config, new URL(input.callback), {
+      pkceCodeVerifier: input.verifier, expectedState: input.state, expectedNonce: input.nonce, idTokenExpected: true,
+    });
+    const claims = tokens.claims();
+    const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+    return { claims, userinfo, access_token: tokens.access_token, refresh_token: tokens.refresh_token,
+      scope: tokens.scope };
+  },
+  async refresh(config) {
+    try {
+      const tokens = await client.refreshTokenGrant(config, input.refresh_token);
+      return { refresh_token: tokens.refresh_token, id_token_sub: tokens.claims()?.sub };
+    } catch (error) {
+      return { refused: error.error || error.code || String(error) };
+    }
+  },
+  async introspect(config) {
+    return { result: await client.tokenIntrospection(config, input.token) };
+  },
+  async revoke(config) {
+    await client.tokenRevocation(config, input.token);
+    return { revoked: true, after: await client.tokenIntrospection(config, input.token) };
+  },
+  async "client-credentials"(config) {
+    const tokens = await client.clientCredentialsGrant(config, { scope: input.scope });
+    return { token_type: tokens.token_type, scope: tokens.scope, expires_in: tokens.expires_in,
+      access_token: tokens.access_token };
+  },
+};
+
+try {
+  const config = await configuration();
+  const output = await commands[command](config);
+  process.stdout.write(JSON.stringify({ ok: true, ...output }));
+} catch (error) {
+  process.stdout.write(JSON.stringify({ ok: false, error: String(error), code: error.code, cause: error.cause ? String(error.cause) : undefined }));
+}

@@ -1,0 +1,82 @@
+"""prompt, max_age, id_token_hint and response_mode=form_post at the authorization endpoint."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from tests.oidc.flow import REDIRECT_URI, callback_params, pkce_pair
+
+
+@pytest.fixture
+def trusted(make_client):
+    return make_client("--name", "Console", "--redirect-uri", REDIRECT_URI, "--trusted")
+
+
+def test_prompt_login_forces_a_fresh_sign_in(live_server, alice_http, trusted, redeem, test_clock):
+    alice_http.sign_in()
+    test_clock.advance(5)
+    verifier, challenge = pkce_pair()
+    first = alice_http.get("/oauth2/authorize", response_type="code", client_id=trusted["client_id"],
+                        redirect_uri=REDIRECT_URI, scope="openid", prompt="login", code_challenge=challenge,
+                        code_challenge_method="S256", state="s")
+    assert first.status_code == 302 and first.headers["Location"].startswith("/login")
+    params = callback_params(alice_http.authorize(trusted["client_id"], challenge=challenge, prompt="login"))
+    assert params["code"]
+
+
+def test_max_age_zero_asks_again_and_auth_time_is_fresh(app, alice_http, trusted, redeem, test_clock):
+    alice_http.sign_in()
+    test_clock.advance(120)
+    code_verifier, challenge = pkce_pair()
+    params = callback_params(alice_http.authorize(trusted["client_id"], challenge=challenge, max_age="60"))
+    from idp.keys import verify_own_token
+
+    tokens = redeem(trusted, params["code"], code_verifier).json()
+    with app.app_context():
+        claims = verify_own_token(tokens["id_token"], audience=trusted["client_id"])
+    assert claims["iat"] - claims["auth_time"] <= 1
+
+
+def test_prompt_none_with_a_session_and_consent(alice_http, trusted):
+    alice_http.sign_in()
+    _, challenge = pkce_pair()
+    assert callback_params(alice_http.authorize(trusted["client_id"], challenge=challenge, prompt="none"))["code"]
+
+
+def test_id_token_hint_for_another_user_is_login_required(iam, live_server, root, alice_http, trusted, redeem):
+    from tests.support.signin import create_user_with_password
+    from tests.oidc.flow import Browser
+
+    create_user_with_password(iam, "bob")
+    bob = Browser(live_server.url, root.account_id, "bob")
+    verifier, challenge = pkce_pair()
+    code = callback_params(bob.authorize(trusted["client_id"], challenge=challenge))["code"]
+    bobs_id_token = redeem(trusted, code, verifier).json()["id_token"]
+    alice_http.sign_in()
+    params = callback_params(alice_http.authorize(trusted["client_id"], challenge=challenge, prompt="none",
+                                               id_token_hint=bobs_id_token))
+    assert params["error"] == "login_required"
+    forged = callback_params(alice_http.authorize(trusted["client_id"], challenge=challenge, id_token_hint="x.y.z"))
+    assert forged["error"] == "invalid_request"
+
+
+def test_form_post_response_mode(live_server, alice_http, trusted):
+    alice_http.sign_in()
+    _, challenge = pkce_pair()
+    response = alice_http.authorize(trusted["client_id"], challenge=challenge, response_mode="form_post")
+    assert response.status_code == 200 and "text/html" in response.headers["Content-Type"]
+    assert f'action="{REDIRECT_URI}"' in response.text
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', response.text))
+    assert fields["code"] and html.unescape(fields["iss"]) == live_server.url and fields["state"].startswith("st-")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "<script src=" in response.text and "oidc_form_post.js" in response.text
+
+
+def test_form_post_errors_too(live_server, alice_http, trusted):
+    _, challenge = pkce_pair()
+    response = alice_http.authorize(trusted["client_id"], challenge=challenge, response_mode="form_post",
+                                 prompt="none")
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', response.text))
+    assert fields["error"] == "login_required" and html.unescape(fields["iss"]) == live_server.url
