@@ -33,16 +33,31 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: $(VENV)/.dev | $(CHROMIUM)
+# openid-client (the certified RP the OIDC tests drive) runs on Debian's Node.js.
+NODE := /usr/bin/node
+
+$(NODE):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
+
+WRK := /usr/bin/wrk
+
+$(WRK):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+
+test: $(VENV)/.dev | $(CHROMIUM) $(NODE)
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check --select F,E9 idp models tests bench
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev | $(NODE) $(WRK)
 	$(BIN)/python bench/policy_eval.py
 	$(BIN)/python bench/sigv4_verify.py
 	$(BIN)/python bench/iam_api.py
+	$(BIN)/python bench/authorizer.py
+	$(BIN)/python bench/assume_role.py
+	$(BIN)/python bench/login.py
+	$(BIN)/python bench/token_endpoint.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

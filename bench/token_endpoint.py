@@ -6,7 +6,9 @@ one node process), wrk pinned to core 1. Whole machine: servers unpinned with
 one worker per core, wrk unpinned too (so it shares the cores; the ratios are
 what to read). The IdP runs under gunicorn's sync worker (closes every
 connection) and its gthread worker (keep-alive), so the WSGI server's share is
-visible. Also discovery and JWKS requests per second beside node's.
+visible, and under granian (a Rust HTTP server with a WSGI interface, from
+requirements-dev.txt) when it is installed. Also discovery and JWKS requests
+per second beside node's.
 
 The IdP grant is the real one: client authentication (client_secret_basic,
 constant-time hash comparison), grant and scope checks, an ES256 RFC 9068
@@ -84,10 +86,25 @@ def idp_deployment(workdir: Path) -> tuple[dict, dict]:
     return env, json.loads(made.stdout)
 
 
-def gunicorn(module: str, env: dict, port: int, workers: int, core: str | None, extra: list[str]) -> subprocess.Popen:
-    args = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", str(workers), *extra, module]
+def wsgi_server(kind: str, module: str, env: dict, port: int, workers: int, core: str | None) -> subprocess.Popen:
+    """`module` under gunicorn (sync or gthread worker) or granian (Rust HTTP, WSGI interface)."""
+    if kind == "granian":
+        args = [sys.executable, "-m", "granian", "--interface", "wsgi", "--workers", str(workers),
+                "--blocking-threads", "1", "--host", "127.0.0.1", "--port", str(port), module]
+    else:
+        extra = GTHREAD if kind == "gthread" else []
+        args = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", str(workers), *extra, module]
     return subprocess.Popen(pinned(args, core), cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+
+
+def server_kinds() -> list[str]:
+    """gunicorn sync and gthread always; granian when installed (requirements-dev.txt)."""
+    try:
+        import granian  # noqa: F401
+    except ImportError:
+        return ["sync", "gthread"]
+    return ["sync", "gthread", "granian"]
 
 
 def node_provider(port: int, client: dict, core: str | None) -> subprocess.Popen:
@@ -119,9 +136,9 @@ def measure(label: str, workdir: Path, env: dict, client: dict, seconds: float, 
         results["node-oidc-provider: jwks"] = load(f"http://127.0.0.1:{port}/jwks", seconds, load_core)
     finally:
         stop(node)
-    for worker, extra in (("sync", []), ("gthread", GTHREAD)):
+    for worker in server_kinds():
         port = int(env["IDP_ISSUER"].rsplit(":", 1)[1])
-        server = gunicorn("app:app", env, port, workers, server_core, extra)
+        server = wsgi_server(worker, "app:app", env, port, workers, server_core)
         try:
             wait_until_up(f"http://127.0.0.1:{port}/healthz")
             url = f"http://127.0.0.1:{port}"
@@ -132,7 +149,7 @@ def measure(label: str, workdir: Path, env: dict, client: dict, seconds: float, 
         finally:
             stop(server)
         hello_port = free_port()
-        hello = gunicorn("bench.hello_app:app", env, hello_port, workers, server_core, extra)
+        hello = wsgi_server(worker, "bench.hello_app:app", env, hello_port, workers, server_core)
         try:
             wait_until_up(f"http://127.0.0.1:{hello_port}/hello")
             results[f"flask hello ({worker})"] = load(f"http://127.0.0.1:{hello_port}/hello", seconds, load_core)
@@ -142,7 +159,7 @@ def measure(label: str, workdir: Path, env: dict, client: dict, seconds: float, 
     print(f"\n{label}")
     for name, value in results.items():
         print(f"  {name:34} {value:9.0f}/s")
-    for worker in ("sync", "gthread"):
+    for worker in server_kinds():
         token = results[f"idp ({worker}): token"]
         print(f"  ratio idp ({worker}) token / node token: {token / node_token:.2f}x   "
               f"/ flask hello ({worker}): {token / results[f'flask hello ({worker})']:.2f}x   "

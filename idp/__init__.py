@@ -97,17 +97,14 @@ def _register_blueprints(app: Flask) -> None:
     register_iam_actions()
     register_sts_actions()
     app.register_blueprint(aws)
-    from idp.analyzer.page import blueprint as analyzer_pages
+    from idp.web.analyzer_graph import blueprint as analyzer_pages
     from idp.aws.rest_json import blueprint as access_analyzer
 
     app.register_blueprint(access_analyzer)
     app.register_blueprint(analyzer_pages)
     from idp.web import init_app as init_web
 
-    init_web(app)  # after aws/authorize: it exempts them from CSRF
-    from idp.web.security import csrf
-
-    csrf.exempt(access_analyzer)  # signed API requests, not browser forms
+    init_web(app)  # after the API blueprints: it exempts them from CSRF
 
 
 _bootstrap_lock = threading.Lock()

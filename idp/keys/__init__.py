@@ -18,10 +18,10 @@ def master_key() -> MasterKey:
     return current_app.extensions["idp.master_key"]
 
 
-def sign_token(claims: dict, alg: str = "ES256") -> str:
+def sign_token(claims: dict, alg: str = "ES256", *, typ: str = "JWT") -> str:
     """Sign claims with the current key of `alg`."""
     loaded = keystore().signing_key(alg)
-    return jwt.sign(claims, loaded.key, alg)
+    return jwt.sign(claims, loaded.key, alg, typ=typ)
 
 
 def verify_own_token(token: str, *, audience=None) -> dict:

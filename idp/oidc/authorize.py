@@ -38,6 +38,8 @@ RESPONSE_MODES = ("query", "form_post")
 FORM_ONLY = frozenset({"csrf_token", "decision"})
 REAUTH_KEY = "oidc.reauth"
 HINT_LEEWAY = 86_400 * 30
+MAX_NONCE = 512  # the column's size
+MAX_STATE = 2048
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ def checked_request(grant) -> CheckedRequest:
     prompt = frozenset((values.get("prompt") or "").split())
     if prompt - PROMPTS or ("none" in prompt and len(prompt) > 1):
         refuse("prompt must be none alone, or any of login, consent, select_account.")
+    if len(values.get("nonce") or "") > MAX_NONCE or len(values.get("state") or "") > MAX_STATE:
+        refuse(f"nonce may be at most {MAX_NONCE} and state at most {MAX_STATE} characters.")
     max_age = values.get("max_age")
     if max_age is not None and not (max_age.isdigit() and len(max_age) <= 9):
         refuse("max_age must be a non-negative integer.")

@@ -32,6 +32,8 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # Long enough for common clients (Authlib signs assertions for an hour), short enough to bound the jti cache.
 MAX_LIFETIME = 3600
 JWKS_TTL = 300
+# A failed fetch is retried sooner: a client whose JWKS host hiccupped should not be locked out for long.
+JWKS_FAILURE_TTL = 30
 JWKS_TIMEOUT = 5
 MAX_JWKS_BYTES = 65_536
 _jwks_lock = threading.Lock()
@@ -105,7 +107,7 @@ _fetched_jwks: dict[str, tuple[float, dict]] = {}
 
 def _fetched(url: str) -> dict:
     cached = _fetched_jwks.get(url)
-    if cached is not None and time.monotonic() - cached[0] < JWKS_TTL:
+    if cached is not None and time.monotonic() - cached[0] < (JWKS_TTL if cached[1] else JWKS_FAILURE_TTL):
         return cached[1]
     try:
         response = requests.get(url, timeout=JWKS_TIMEOUT, allow_redirects=False, headers={"Accept": "application/json"})

@@ -153,6 +153,7 @@ def create(spec: ClientSpec, account_id: str | None = None) -> tuple[OAuthClient
     audit.record("oauth:CreateClient", resource=client.client_id, account_id=account_id,
                  detail={"name": client.name, "auth_method": client.token_endpoint_auth_method})
     db.session.commit()
+    forget(client.client_id)
     return client, secret
 
 

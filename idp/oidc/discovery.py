@@ -14,6 +14,7 @@ blueprint = Blueprint("discovery", __name__)
 blueprint.register_error_handler(IdpError, render_error)
 
 JWKS_MAX_AGE = 60
+DISCOVERY_MAX_AGE = 3600
 
 
 def provider_metadata(issuer: str) -> dict:
@@ -59,7 +60,7 @@ def openid_configuration() -> Response:
         issuer = current_app.config["IDP_SETTINGS"].issuer
         cached = current_app.extensions["idp.discovery"] = json.dumps(provider_metadata(issuer)).encode()
     response = Response(cached, mimetype="application/json")
-    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Cache-Control"] = f"public, max-age={DISCOVERY_MAX_AGE}"
     return response
 
 

@@ -12,6 +12,8 @@ generator), and every error rendered by `idp.oidc.errors` (no-store, 401 with
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import OAuth2Error, OAuth2Request
@@ -28,6 +30,7 @@ from idp.oidc.grants.client_credentials import ClientGrant
 from idp.oidc.grants.refresh_token import RotatingRefreshGrant
 from idp.oidc.token_info import Introspection, Revocation
 from idp.oidc.tokens import issuer
+from idp.oidc.well_known import WellKnown
 
 
 class Provider(AuthorizationServer):
@@ -54,6 +57,14 @@ class Provider(AuthorizationServer):
         return render_error(converted, scheme="Basic" if converted.status == 401 else "Bearer")
 
 
+class CachedPayload(FlaskOAuth2Payload):
+    """Authlib reads `request.values` several times per request; werkzeug rebuilds it on every read."""
+
+    @cached_property
+    def data(self):
+        return self._request.values
+
+
 class IssuerRequest(FlaskOAuth2Request):
     """Authlib's Flask request, with `uri` = issuer + path (no Host-header or proxy guessing, no IRI parsing)."""
 
@@ -61,7 +72,7 @@ class IssuerRequest(FlaskOAuth2Request):
         OAuth2Request.__init__(self, method=request.method, uri=issuer() + request.full_path.rstrip("?"),
                                headers=request.headers)
         self._request = request
-        self.payload = FlaskOAuth2Payload(request)
+        self.payload = CachedPayload(request)
 
 
 def as_idp_error(error: OAuth2Error) -> OAuthError:
@@ -81,4 +92,5 @@ def init_provider(app: Flask) -> Provider:
     server.register_endpoint(Introspection)
     server.register_endpoint(Revocation)
     app.extensions["idp.oauth2"] = server
+    app.wsgi_app = WellKnown(app, app.wsgi_app)
     return server

@@ -12,6 +12,17 @@ blueprint = Blueprint("oidc", __name__)
 blueprint.register_error_handler(IdpError, render_error)
 
 
+@blueprint.after_request
+def _cors(response: Response) -> Response:
+    """Browser-based clients call these endpoints cross-origin; they authenticate by header or body, never cookies."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
 def _server():
     return current_app.extensions["idp.oauth2"]
 

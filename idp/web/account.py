@@ -12,7 +12,7 @@ from sqlalchemy import select
 from idp import audit
 from idp.authz.authorizer import authorize
 from idp.authz.policy_store import bump_authz_version
-from idp.authz.principals import Caller, user_principal
+from idp.web.callers import caller_for
 from idp.errors import AccessDenied, ValidationError
 from idp.iam import access_keys
 from idp.iam.accounts import root_arn
@@ -106,12 +106,11 @@ def change_password() -> Response:
     return _page(session, message="Password changed. Your other sessions were signed out.")
 
 
-def _authorize_keys(principal: signin.Principal, action: str) -> None:
+def _authorize_keys(session: BrowserSession, principal: signin.Principal, action: str) -> None:
     if principal.user is None:
         return  # the root user manages its own keys, as at AWS
-    caller = Caller(principal=user_principal(principal.user), user_pk=principal.user.id)
     try:
-        authorize(caller, f"iam:{action}", principal.user.arn)
+        authorize(caller_for(session), f"iam:{action}", principal.user.arn)
     except AccessDenied:
         audit.record(f"iam:{action}", actor=principal.arn, resource=principal.user.arn, decision="Deny",
                      account_id=principal.account_id, detail={"via": "account page"}, commit=True)
@@ -125,7 +124,7 @@ def create_key() -> Response:
     if isinstance(session, Response):
         return session
     principal = _own_credentials(session)
-    _authorize_keys(principal, "CreateAccessKey")
+    _authorize_keys(session, principal, "CreateAccessKey")
     issued = access_keys.create(principal.account_id, principal.user)
     bump_authz_version(principal.account_id)
     _audit_key("access_key_created", principal, issued.key.access_key_id)
@@ -143,7 +142,7 @@ def set_key_status(key_id: str) -> Response:
     status = request.form.get("status", "")
     if status not in access_keys.STATUSES:
         raise ValidationError("Status must be Active or Inactive.")
-    _authorize_keys(principal, "UpdateAccessKey")
+    _authorize_keys(session, principal, "UpdateAccessKey")
     access_keys.set_status(access_keys.get_owned(principal.account_id, principal.user, key_id), status)
     bump_authz_version(principal.account_id)
     _audit_key("access_key_updated", principal, key_id, status=status)
@@ -158,7 +157,7 @@ def delete_key(key_id: str) -> Response:
     if isinstance(session, Response):
         return session
     principal = _own_credentials(session)
-    _authorize_keys(principal, "DeleteAccessKey")
+    _authorize_keys(session, principal, "DeleteAccessKey")
     access_keys.delete(access_keys.get_owned(principal.account_id, principal.user, key_id))
     bump_authz_version(principal.account_id)
     _audit_key("access_key_deleted", principal, key_id)

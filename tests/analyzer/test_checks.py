@@ -168,3 +168,21 @@ def test_a_policy_too_complex_to_check_is_refused_not_passed(analyzer):
         analyzer.check_no_new_access(existingPolicyDocument=doc(allow("iam:GetUser")),
                                      newPolicyDocument=doc(*statements), policyType="IDENTITY_POLICY")
     assert "too complex to check" in raised.value.response["Error"]["Message"]
+
+
+DOCUMENTS = sorted({case[2] for case in NO_NEW_ACCESS} | {case[3] for case in NO_NEW_ACCESS})
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_properties_a_document_grants_nothing_new_over_itself_or_with_a_deny_added(document):
+    policy_type = "RESOURCE_POLICY" if "Principal" in document else "IDENTITY_POLICY"
+    assert check_no_new_access(document, document, policy_type).passed
+    statements = json.loads(document)["Statement"]
+    extra = {"Effect": "Deny", "Action": "iam:Delete*", "Resource": "*"}
+    if policy_type == "RESOURCE_POLICY":
+        extra = {**extra, "Principal": "*"}
+        if "Resource" not in statements[0]:
+            extra.pop("Resource")
+    assert check_no_new_access(document, doc(*statements, extra), policy_type).passed
+    # Reordering statements never changes what a document grants.
+    assert check_no_new_access(document, doc(*reversed(statements)), policy_type).passed

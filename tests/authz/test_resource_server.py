@@ -67,7 +67,7 @@ def signed_headers(key: str, secret: str, url: str, token: str | None = None) ->
 def mint(app, **claims) -> str:
     issuer = app.config["IDP_SETTINGS"].issuer
     with app.app_context():
-        return sign_token({"iss": issuer, "iat": int(time.time()), "exp": int(time.time()) + 300, **claims})
+        return sign_token({"iss": issuer, "iat": int(time.time()), "exp": int(time.time()) + 300, **claims}, typ="at+jwt")
 
 
 def decide_in_process(app, action="notes:GetNote", resource=NOTE, **kwargs):
@@ -144,6 +144,16 @@ def test_expired_forged_and_unsigned_tokens_do_not_authenticate(app, root):
                           (foreign_issuer, "issuer")):
         with pytest.raises(AuthenticationError, match=reason):
             decide_in_process(app, token=token)
+
+
+def test_an_id_token_is_not_a_bearer_credential(app, root):
+    """RFC 9068: a JWT of this issuer without `typ: at+jwt` (an ID token, a logout token) is refused."""
+    issuer = app.config["IDP_SETTINGS"].issuer
+    now = int(time.time())
+    with app.app_context():
+        id_token = sign_token({"iss": issuer, "sub": "alice", "aud": "notes-app", "iat": now, "exp": now + 300})
+    with pytest.raises(AuthenticationError, match="not an access token"):
+        decide_in_process(app, token=id_token)
 
 
 def test_the_decorator_allows_denies_and_refuses(app, member, root, live_server):

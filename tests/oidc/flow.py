@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
-from tests.support.signin import DEFAULT_PASSWORD, csrf_token, http_login
+from tests.support.signin import DEFAULT_PASSWORD, http_login
 
 REDIRECT_URI = "http://127.0.0.1:8765/callback"
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
@@ -77,7 +77,3 @@ def callback_params(response: requests.Response) -> dict[str, str]:
     location = response.headers["Location"]
     assert location.startswith(REDIRECT_URI.split("?")[0]) or "://" in location
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-
-
-def csrf_of(page: str) -> str:
-    return csrf_token(page)

@@ -5,7 +5,7 @@ import re
 
 import requests
 
-from tests.oidc.flow import callback_params, pkce_pair
+from tests.oidc.flow import pkce_pair
 from tests.support.signin import csrf_token
 
 
@@ -40,4 +40,3 @@ def test_revoke_needs_csrf_and_a_session(live_server, alice_http, web_client, co
     anonymous = requests.get(f"{live_server.url}/account/apps", allow_redirects=False, timeout=30)
     assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/login")
     assert re.search(r"next=%2Faccount%2Fapps|next=/account/apps", anonymous.headers["Location"])
-    assert callback_params  # imported helpers are shared with the flow tests

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models.oauth_grant import AuthorizationCode
-from tests.oidc.flow import REDIRECT_URI, callback_params, pkce_pair
+from tests.oidc.flow import callback_params, pkce_pair
 
 
 def codes(app) -> int:
@@ -75,6 +75,7 @@ def test_missing_redirect_uri_gets_an_error_page(app, alice_http, web_client):
     ({"max_age": "-1"}, "invalid_request"),
     ({"scope": "openid admin"}, "invalid_scope"),
     ({"request": "eyJ.x.y"}, "request_not_supported"),
+    ({"nonce": "n" * 513}, "invalid_request"),
 ])
 def test_bad_requests_redirect_with_error_state_and_iss(app, live_server, alice_http, web_client, extra, error):
     _, challenge = pkce_pair()
@@ -115,4 +116,3 @@ def test_code_flow_is_only_for_registered_clients_of_it(alice_http, make_client)
     response = signed_in(alice_http).authorize(service["client_id"], challenge=challenge)
     # No redirect URI is registered, so none can be validated: an error page.
     assert response.status_code == 400 and "Location" not in response.headers
-    assert REDIRECT_URI  # the flow's usual redirect URI is not registered for this client

@@ -79,3 +79,12 @@ def test_unsupported_grant_and_json_body(client, service_client):
     assert response.status_code == 400 and response.json["error"] == "unsupported_grant_type"
     response = client.post("/oauth2/token", json={"grant_type": "client_credentials"}, headers=auth)
     assert response.status_code == 400 and response.json["error"] == "invalid_request"
+
+
+def test_token_endpoint_allows_cross_origin_calls_without_cookies(client):
+    preflight = client.options("/oauth2/token", headers={"Origin": "https://spa.example",
+                                                         "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in preflight.headers

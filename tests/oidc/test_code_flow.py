@@ -50,3 +50,31 @@ def test_denied_consent_returns_access_denied_with_iss(live_server, web_client, 
     _, challenge = pkce_pair()
     params = callback_params(alice_http.authorize(web_client["client_id"], challenge=challenge, consent="deny"))
     assert params["error"] == "access_denied" and params["iss"] == live_server.url and "code" not in params
+
+
+def test_access_token_works_with_the_shared_authorizer(iam, live_server, web_client, code_for, redeem, alice):
+    import json
+
+    iam.put_user_policy(UserName="alice", PolicyName="notes", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "notes:GetNote",
+                                                "Resource": "arn:aws:notes:::notebook/team/*"}]}))
+    code, verifier = code_for(web_client)
+    access_token = redeem(web_client, code, verifier).json()["access_token"]
+
+    def decide(resource: str) -> dict:
+        answer = requests.post(f"{live_server.url}/authorize", json={
+            "action": "notes:GetNote", "resource": resource, "token": access_token}, timeout=30)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    allowed = decide("arn:aws:notes:::notebook/team/note/1")
+    assert allowed["decision"] == "Allow" and allowed["principal"]["arn"] == alice["Arn"]
+    assert decide("arn:aws:notes:::notebook/secret/note/1")["decision"] == "Deny"
+
+
+def test_an_id_token_is_not_introspected_as_active(live_server, web_client, code_for, redeem):
+    code, verifier = code_for(web_client)
+    id_token = redeem(web_client, code, verifier).json()["id_token"]
+    answer = requests.post(f"{live_server.url}/oauth2/introspect", data={"token": id_token},
+                           auth=(web_client["client_id"], web_client["client_secret"]), timeout=30)
+    assert answer.json() == {"active": False}

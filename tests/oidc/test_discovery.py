@@ -21,3 +21,21 @@ def test_metadata_is_truthful(live_server):
     assert requests.get(metadata["authorization_endpoint"], timeout=30, allow_redirects=False).status_code == 400
     keys = requests.get(metadata["jwks_uri"], timeout=30).json()["keys"]
     assert {k["alg"] for k in keys} >= {"ES256", "RS256"} and all("d" not in k for k in keys)
+
+
+def test_jwks_follows_a_rotation_at_once_on_this_instance(app, client, root):
+    before = {k["kid"] for k in client.get("/.well-known/jwks.json").get_json()["keys"]}
+    result = app.test_cli_runner().invoke(args=["idp", "keys", "rotate", "--force"])
+    assert result.exit_code == 0, result.output
+    after = client.get("/.well-known/jwks.json")
+    assert after.headers["Cache-Control"] == "public, max-age=60"
+    assert after.headers["Access-Control-Allow-Origin"] == "*"
+    kids = {k["kid"] for k in after.get_json()["keys"]}
+    assert before < kids and len(kids) == len(before) + 2  # a new next key per algorithm, the old ones kept
+
+
+def test_other_requests_reach_flask(client, root):
+    assert client.head("/.well-known/openid-configuration").status_code == 200
+    with_query = client.get("/.well-known/openid-configuration?x=1")
+    assert with_query.status_code == 200 and with_query.get_json()["issuer"]
+    assert client.post("/.well-known/jwks.json").status_code == 405

@@ -1,4 +1,5 @@
-"""Two gunicorn instances on one PostgreSQL database: 50 parallel redemptions of one code, exactly one wins."""
+"""Two gunicorn instances on one PostgreSQL database: 50 parallel redemptions of one code, exactly one wins;
+parallel refreshes of one refresh token all get the same successor."""
 from __future__ import annotations
 
 import json
@@ -74,3 +75,31 @@ def test_fifty_parallel_redemptions_across_two_instances(two_servers, environmen
         statuses = list(pool.map(redeem, range(ATTEMPTS)))
     assert statuses.count(200) == 1, statuses
     assert statuses.count(400) == ATTEMPTS - 1, statuses
+
+
+def test_parallel_refreshes_across_two_instances_share_one_successor(two_servers, environment):
+    first, second = two_servers
+    iam = client_for(first, "iam", ROOT_KEY, ROOT_SECRET)
+    create_user_with_password(iam, "alice")
+    account_id = iam.get_user()["User"]["Arn"].split(":")[4]
+    made = cli(environment, "clients", "create", "--json", "--name", "App", "--redirect-uri", REDIRECT_URI,
+               "--trusted")
+    verifier, challenge = pkce_pair()
+    code = callback_params(Browser(first.url, account_id, "alice").authorize(made["client_id"],
+                                                                            challenge=challenge))["code"]
+    auth = (made["client_id"], made["client_secret"])
+    tokens = requests.post(f"{first.url}/oauth2/token", data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, "code_verifier": verifier},
+        auth=auth, timeout=60).json()
+
+    def refresh(index: int) -> requests.Response:
+        server = (first, second)[index % 2]
+        return requests.post(f"{server.url}/oauth2/token", data={
+            "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}, auth=auth, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(refresh, range(10)))
+    assert [a.status_code for a in answers] == [200] * 10, [a.text for a in answers]
+    successors = {a.json()["refresh_token"] for a in answers}
+    assert len(successors) == 1
+    assert refresh(0).status_code == 200  # still inside the grace window: the same successor again

@@ -93,3 +93,35 @@ def test_secret_methods_are_refused_for_a_jwt_client(live_server, jwt_client):
     response = requests.post(f"{live_server.url}/oauth2/token", data={"grant_type": "client_credentials"},
                              auth=(jwt_client["client_id"], "guess"), timeout=30)
     assert response.status_code == 401
+
+
+def test_keys_from_the_clients_jwks_uri(live_server, make_client, client_key):
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    document = json.dumps({"keys": [{**client_key.as_dict(private=False), "kid": "client-key-1", "alg": "ES256"}]})
+    fetched = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            fetched.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(document.encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        made = make_client("--name", "remote keys", "--auth-method", "private_key_jwt", "--grant-type",
+                           "client_credentials", "--scope", "jobs", "--jwks-uri",
+                           f"http://127.0.0.1:{server.server_port}/jwks.json")
+        for _ in range(2):
+            response = grant(live_server, assertion(made["client_id"], live_server.url, client_key))
+            assert response.status_code == 200, response.text
+        assert fetched == ["/jwks.json"]  # cached after the first fetch
+    finally:
+        server.shutdown()

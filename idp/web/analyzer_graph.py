@@ -15,10 +15,9 @@ from idp import audit
 from idp.analyzer import graph as access_graph
 from idp.analyzer.render import to_svg
 from idp.authz.authorizer import authorize
-from idp.authz.principals import Caller, root_principal, user_principal
 from idp.errors import IdpError
+from idp.web.callers import caller_for
 from models import db
-from models.user import User
 
 blueprint = Blueprint("analyzer_pages", __name__)
 
@@ -38,15 +37,6 @@ def _record_decisions() -> None:
         audit.record(entry.pop("action"), **entry)
 
 
-def caller_of(session) -> Caller:
-    """The signed-in browser session as the authorizer's caller."""
-    keys = {"aws:MultiFactorAuthPresent": "mfa" in (session.amr or [])}
-    if session.user_id is None:
-        return Caller(root_principal(session.account_id), session_keys=keys)
-    user = db.session.get(User, session.user_id)
-    return Caller(user_principal(user), user_pk=user.id, session_keys=keys)
-
-
 @blueprint.get("/analyzer/graph")
 def graph_page() -> Response | str:
     """Who can reach what in the signed-in account, as an SVG picture."""
@@ -56,7 +46,7 @@ def graph_page() -> Response | str:
     if session is None:
         return sessions.login_redirect(request.full_path)
     principal, resource = request.args.get("principal") or None, request.args.get("resource") or None
-    authorize(caller_of(session), "access-analyzer:GetAccessGraph", resource or principal or "*")
+    authorize(caller_for(session), "access-analyzer:GetAccessGraph", resource or principal or "*")
     is_role = resource is not None and ":role/" in resource
     picture = access_graph.build(session.account_id, resource if resource and not is_role else None)
     if principal is not None:
