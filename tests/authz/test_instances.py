@@ -1,13 +1,12 @@
 """Two app processes on one PostgreSQL database: a change made through one binds the other at once."""
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import TEST_MASTER_KEY
 from tests.support.aws_clients import client_for
-from tests.support.servers import ProcessServer
+from tests.support.servers import ProcessServer, running_together
 
 pytestmark = pytest.mark.postgres
 
@@ -22,15 +21,8 @@ def two_servers(app_config, tmp_path):
         "IDP_ROOT_ACCESS_KEY_ID": ROOT_KEY, "IDP_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET, "IDP_AUTO_BOOTSTRAP": "1",
     }
     servers = [ProcessServer(env), ProcessServer(env)]
-    try:
-        for server in servers:
-            server.launch()
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(lambda server: server.wait_ready(60), servers))
+    with running_together(servers):
         yield servers
-    finally:
-        for server in servers:
-            server.stop()
 
 
 def test_policy_change_and_key_deactivation_through_one_instance_bind_the_other(two_servers):

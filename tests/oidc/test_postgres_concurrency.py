@@ -13,7 +13,7 @@ import requests
 from tests.conftest import TEST_MASTER_KEY
 from tests.oidc.flow import REDIRECT_URI, Browser, callback_params, pkce_pair
 from tests.support.aws_clients import client_for
-from tests.support.servers import REPO_ROOT, ProcessServer
+from tests.support.servers import REPO_ROOT, ProcessServer, running_together
 from tests.support.signin import create_user_with_password
 
 pytestmark = pytest.mark.postgres
@@ -34,15 +34,8 @@ def environment(app_config, tmp_path) -> dict:
 @pytest.fixture
 def two_servers(environment):
     servers = [ProcessServer(environment, workers=2), ProcessServer(environment, workers=2)]
-    try:
-        for server in servers:
-            server.launch()
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(lambda server: server.wait_ready(60), servers))
+    with running_together(servers):
         yield servers
-    finally:
-        for server in servers:
-            server.stop()
 
 
 def cli(environment: dict, *args: str) -> dict:

@@ -1,12 +1,14 @@
 """Real HTTP servers on free loopback ports: in-process threads or separate processes."""
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -77,3 +79,17 @@ class ProcessServer:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+@contextlib.contextmanager
+def running_together(servers: list[ProcessServer], timeout: float = 60):
+    """Start several gunicorn processes at once (one database bootstraps under their race), stop them all after."""
+    try:
+        for server in servers:
+            server.launch()
+        with ThreadPoolExecutor(len(servers)) as pool:
+            list(pool.map(lambda server: server.wait_ready(timeout), servers))
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
