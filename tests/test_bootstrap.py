@@ -104,9 +104,9 @@ def test_keys_rotate_refuses_an_unpublished_key_then_rotates_with_force(runner, 
     refused = runner.invoke(args=["idp", "keys", "rotate"])
     assert refused.exit_code == 1 and "published less than 60s ago" in refused.output
     rotated = runner.invoke(args=["idp", "keys", "rotate", "--force", "--json"])
-    assert rotated.exit_code == 0 and len(json.loads(rotated.stdout)["published"]) == 2
+    assert rotated.exit_code == 0 and len(json.loads(rotated.stdout)["published"]) == 3  # one per token algorithm
     listed = json.loads(runner.invoke(args=["idp", "keys", "list", "--json"]).stdout)["keys"]
-    assert sorted(k["status"] for k in listed if k["purpose"] == "token") == ["current"] * 2 + ["next"] * 2 + ["retired"] * 2
+    assert sorted(k["status"] for k in listed if k["purpose"] == "token") == ["current"] * 3 + ["next"] * 3 + ["retired"] * 3
 
 
 def run_cli(tmp_path, **env):

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import base64
 import json
+import warnings
 from typing import Callable, Iterable
 
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import Key
 
 from idp import clock
 from idp.errors import AuthenticationError
+
+# RFC 9864 names the Ed25519 algorithm "Ed25519" and deprecates "EdDSA", but OpenID Connect
+# clients and their libraries still register and verify "EdDSA" (Ed25519 keys only, here).
+warnings.filterwarnings("ignore", message="EdDSA is deprecated", category=SecurityWarning)
 
 MAX_TOKEN_BYTES = 16_384
 MAX_HEADER_BYTES = 1_024

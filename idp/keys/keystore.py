@@ -23,9 +23,10 @@ from idp.keys.master import MasterKey
 from models import db
 from models.keys import SigningKey
 
-TOKEN_ALGS = ("ES256", "RS256")
+TOKEN_ALGS = ("ES256", "RS256", "EdDSA")
 SESSION_ALG = "A256GCM"
 DEFAULT_ALG = "ES256"
+KEY_TYPES = {"ES256": "EC", "RS256": "RSA", "EdDSA": "OKP"}
 # Longest STS session (GetSessionToken, 36 h): session keys stay usable that long.
 SESSION_KEY_GRACE = timedelta(seconds=129_600)
 # A `next` key must be published this long (the JWKS cache max-age) before it signs.
@@ -52,6 +53,8 @@ def _generate(alg: str) -> tuple[str, bytes, dict | None]:
         key = jwk.ECKey.generate_key("P-256", private=True)
     elif alg == "RS256":
         key = jwk.RSAKey.generate_key(2048, private=True)
+    elif alg == "EdDSA":
+        key = jwk.OKPKey.generate_key("Ed25519", private=True)
     else:
         raise ConfigError(f"unsupported key algorithm {alg}")
     kid = key.thumbprint()
@@ -162,7 +165,7 @@ class Keystore:
         private = self.master.open(row.encrypted_private, f"signing-key:{row.kid}")
         if row.alg == SESSION_ALG:
             return private
-        key_type = "EC" if row.alg.startswith("ES") else "RSA"
+        key_type = KEY_TYPES[row.alg]
         return jwk.import_key(private, key_type, parameters={"kid": row.kid, "alg": row.alg})
 
     def signing_key(self, alg: str = DEFAULT_ALG) -> LoadedKey:

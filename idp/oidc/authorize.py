@@ -54,6 +54,7 @@ class CheckedRequest:
     prompt: frozenset[str]
     max_age: int | None
     hint_subject: str | None
+    acr_values: tuple[str, ...] = ()
 
     @property
     def client(self):
@@ -125,7 +126,8 @@ def checked_request(grant) -> CheckedRequest:
     hint = values.get("id_token_hint")
     return CheckedRequest(grant, redirect_uri, values.get("state"), mode, requested or list(allowed), prompt,
                           int(max_age) if max_age is not None else None,
-                          _hint_subject(hint, grant.request.client.model.client_id, refuse) if hint else None)
+                          _hint_subject(hint, grant.request.client.model.client_id, refuse) if hint else None,
+                          tuple((values.get("acr_values") or "").split()[:8]))
 
 
 def _hint_subject(hint: str, client_id: str, refuse) -> str:
@@ -152,7 +154,8 @@ def authenticated_subject(checked: CheckedRequest) -> Subject | Response:
     subject = subject_of(session) if session is not None else None
     stale = checked.max_age is not None and session is not None and (
         (now - as_utc(session.auth_time)).total_seconds() > checked.max_age)
-    wants_login = bool({"login", "select_account"} & checked.prompt) or stale
+    wants_login = bool({"login", "select_account"} & checked.prompt) or stale or (
+        session is not None and _wants_mfa(checked, session))
     other_user = subject is not None and checked.hint_subject is not None and checked.hint_subject != subject.sub
     if subject is not None and (fresh or not (wants_login or other_user)):
         if other_user:
@@ -163,6 +166,19 @@ def authenticated_subject(checked: CheckedRequest) -> Subject | Response:
         raise LoginRequiredError(redirect_uri=checked.redirect_uri)
     cookie_state[REAUTH_KEY] = {"request": request_key, "after": int(now.timestamp())}
     return sessions.login_redirect(authorization_path())
+
+
+def _wants_mfa(checked: CheckedRequest, session) -> bool:
+    """`acr_values` asks for MFA, the session has only a password, and the principal has a second factor now.
+
+    acr_values are voluntary (OIDC Core 3.1.2.1): a principal without any
+    second factor signs in with what it has and the `acr` claim says so.
+    """
+    if sessions.ACR_MFA not in checked.acr_values or session.acr == sessions.ACR_MFA:
+        return False
+    from idp.web import mfa
+
+    return bool(mfa.factors(session.account_id, session.user_id))
 
 
 def subject_of(session) -> Subject | None:

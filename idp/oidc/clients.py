@@ -22,13 +22,15 @@ from idp.authz.policy_store import bump_authz_version
 from idp.errors import NotFound, ValidationError
 from idp.iam.accounts import register_issuer
 from idp.iam.oidc_providers import add_client_id, remove_client_id
+from idp.oidc.exchange_policy import checked_document
 from models import db
 from models.account import Account
 from models.oauth_client import TOKEN_ENDPOINT_AUTH_METHODS, OAuthClient
 from models.oidc_provider import OidcProvider
 
-GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
-SIGNING_ALGS = ("ES256", "RS256")
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials",
+               "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange")
+SIGNING_ALGS = ("ES256", "RS256", "EdDSA")
 DEFAULT_SCOPES = ("openid", "profile", "email")
 MAX_REDIRECT_URIS = 20
 CACHE_SECONDS = 5
@@ -50,6 +52,8 @@ class ClientSpec:
     trusted: bool | None = None
     id_token_alg: str | None = None
     post_logout_redirect_uris: list[str] | None = field(default=None)
+    backchannel_logout_uri: str | None = None
+    token_exchange_policy: str | None = None
 
 
 def hash_secret(secret: str) -> str:
@@ -193,7 +197,9 @@ def describe(client: OAuthClient) -> dict:
         "token_endpoint_auth_method": client.token_endpoint_auth_method, "public": client.is_public,
         "trusted": client.is_trusted, "jwks_uri": client.jwks_uri, "has_jwks": client.jwks is not None,
         "id_token_signed_response_alg": client.id_token_signed_response_alg or "ES256",
-        "enabled": client.enabled,
+        "enabled": client.enabled, "post_logout_redirect_uris": client.post_logout_redirect_uris,
+        "backchannel_logout_uri": client.backchannel_logout_uri,
+        "token_exchange_policy": client.token_exchange_policy,
     }
 
 
@@ -217,6 +223,11 @@ def _apply(client: OAuthClient, spec: ClientSpec, *, creating: bool) -> None:
         client.redirect_uris = [_redirect_uri(uri) for uri in dict.fromkeys(spec.redirect_uris)]
     if spec.post_logout_redirect_uris is not None:
         client.post_logout_redirect_uris = [_redirect_uri(uri) for uri in dict.fromkeys(spec.post_logout_redirect_uris)]
+    if spec.token_exchange_policy is not None:
+        client.token_exchange_policy = checked_document(spec.token_exchange_policy, client.client_id)
+    if spec.backchannel_logout_uri is not None:
+        # OIDC Back-Channel Logout 2.2: an absolute URL without a fragment (https, or http on loopback).
+        client.backchannel_logout_uri = _redirect_uri(spec.backchannel_logout_uri) or None
     if spec.grant_types is not None or creating:
         grants = list(dict.fromkeys(spec.grant_types or ["authorization_code", "refresh_token"]))
         unknown = [g for g in grants if g not in GRANT_TYPES]

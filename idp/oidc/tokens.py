@@ -86,7 +86,7 @@ def id_token(*, client_id: str, alg: str | None, subject: Subject, scope: set[st
     if subject.session_id:
         claims["sid"] = public_sid(subject.session_id)
     if access_token_value:
-        claims["at_hash"] = half_hash(access_token_value)
+        claims["at_hash"] = half_hash(access_token_value, alg)
     claims.update(scope_claims(subject, scope))
     claims["roles"] = assumable_roles(claims, client_id, alg)
     signing = keystore().signing_key(alg)
@@ -98,10 +98,13 @@ def public_sid(session_id_hash: str) -> str:
     return hashlib.sha256(f"sid:{session_id_hash}".encode()).hexdigest()[:32]
 
 
-def half_hash(value: str) -> str:
-    """`at_hash`: the left half of SHA-256 (ES256 and RS256 both hash with SHA-256), base64url."""
-    digest = hashlib.sha256(value.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+def half_hash(value: str, alg: str = "ES256") -> str:
+    """`at_hash` (OIDC Core 3.1.3.6): the left half of the ID token algorithm's hash, base64url.
+
+    ES256 and RS256 hash with SHA-256; EdDSA over Ed25519 with SHA-512 (OpenID Connect Core errata).
+    """
+    digest = (hashlib.sha512 if alg == "EdDSA" else hashlib.sha256)(value.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()
 
 
 def token_hash(value: str) -> str:

@@ -69,7 +69,7 @@ def jwks(server):
 
 def test_two_instances_share_keys_and_verify_each_other(instances):
     env, (first, second) = instances
-    assert jwks(first) == jwks(second) and len(jwks(first)["keys"]) == 4
+    assert jwks(first) == jwks(second) and len(jwks(first)["keys"]) == 6
 
     token_a, token_b = run_python(env, SIGN, "from-a"), run_python(env, SIGN, "from-b")
     for token, server in ((token_a, second), (token_b, first)):

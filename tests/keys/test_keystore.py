@@ -24,10 +24,10 @@ def _kids(db):
 
 def test_ensure_creates_current_and_next_keys_once(db):
     created = keystore().ensure()
-    assert len(created) == 6  # ES256, RS256, session: current + next each
+    assert len(created) == 8  # ES256, RS256, EdDSA, session: current + next each
     assert keystore().ensure() == []
     jwks = keystore().jwks()["keys"]
-    assert {k["alg"] for k in jwks} == {"ES256", "RS256"} and len(jwks) == 4
+    assert {k["alg"] for k in jwks} == {"ES256", "RS256", "EdDSA"} and len(jwks) == 6
     assert all("d" not in k and "p" not in k for k in jwks), "private parts must never be published"
     es = keystore().signing_key("ES256")
     assert es.kid == es.key.thumbprint(), "kid is the RFC 7638 thumbprint"

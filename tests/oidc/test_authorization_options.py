@@ -80,3 +80,38 @@ def test_form_post_errors_too(live_server, alice_http, trusted):
                                  prompt="none")
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', response.text))
     assert fields["error"] == "login_required" and html.unescape(fields["iss"]) == live_server.url
+
+
+def _code_acr(app, trusted, redeem, response, verifier) -> str:
+    from idp.keys import verify_own_token
+
+    tokens = redeem(trusted, callback_params(response)["code"], verifier).json()
+    with app.app_context():
+        return verify_own_token(tokens["id_token"], audience=trusted["client_id"])["acr"]
+
+
+def test_acr_values_mfa_is_voluntary_for_a_user_without_a_second_factor(app, alice_http, trusted, redeem):
+    alice_http.sign_in()
+    verifier, challenge = pkce_pair()
+    response = alice_http.get("/oauth2/authorize", response_type="code", client_id=trusted["client_id"],
+                              redirect_uri=REDIRECT_URI, scope="openid", code_challenge=challenge,
+                              code_challenge_method="S256", state="s", acr_values="urn:idp:acr:mfa")
+    assert _code_acr(app, trusted, redeem, response, verifier) == "urn:idp:acr:pwd"
+
+
+def test_acr_values_mfa_sends_a_password_session_back_to_sign_in_once_a_factor_exists(
+        app, iam, alice_http, trusted, test_clock):
+    from idp.iam import totp
+
+    alice_http.sign_in()  # password only: alice has no second factor yet
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="alice-phone")["VirtualMFADevice"]
+    seed, step = device["Base32StringSeed"].decode(), totp.step_at(test_clock.now())
+    iam.enable_mfa_device(UserName="alice", SerialNumber=device["SerialNumber"],
+                          AuthenticationCode1=totp.code_at_step(seed, step - 1),
+                          AuthenticationCode2=totp.code_at_step(seed, step))
+    _, challenge = pkce_pair()
+    common = dict(response_type="code", client_id=trusted["client_id"], redirect_uri=REDIRECT_URI, scope="openid",
+                  code_challenge=challenge, code_challenge_method="S256", state="s")
+    assert callback_params(alice_http.get("/oauth2/authorize", **common))["code"]  # the session still serves others
+    asked = alice_http.get("/oauth2/authorize", **common, acr_values="urn:idp:acr:mfa")
+    assert asked.status_code == 302 and asked.headers["Location"].startswith("/login")

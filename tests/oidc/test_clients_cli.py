@@ -72,3 +72,26 @@ def test_rs256_id_tokens_per_client(app, make_client, code_for, redeem):
     code, verifier = code_for(made)
     tokens = redeem(made, code, verifier).json()
     assert unverified_header(tokens["id_token"])["alg"] == "RS256"
+
+
+def test_eddsa_id_tokens_per_client_verify_against_the_jwks(live_server, make_client, code_for, redeem):
+    import base64
+    import hashlib
+
+    import requests
+    from joserfc import jwt as jose_jwt
+    from joserfc.jwk import KeySet
+
+    from idp.keys.jwt import unverified_header
+    from tests.oidc.flow import REDIRECT_URI
+
+    made = make_client("--name", "Ed app", "--redirect-uri", REDIRECT_URI, "--id-token-alg", "EdDSA", "--trusted")
+    code, verifier = code_for(made)
+    tokens = redeem(made, code, verifier).json()
+    assert unverified_header(tokens["id_token"])["alg"] == "EdDSA"
+    keys = KeySet.import_key_set(requests.get(f"{live_server.url}/.well-known/jwks.json", timeout=30).json())
+    claims = jose_jwt.decode(tokens["id_token"], keys, algorithms=["EdDSA"]).claims
+    assert claims["aud"] == made["client_id"]
+    # OIDC Core 3.1.3.6 with Ed25519: the left half of SHA-512 of the access token.
+    digest = hashlib.sha512(tokens["access_token"].encode()).digest()
+    assert claims["at_hash"] == base64.urlsafe_b64encode(digest[:32]).rstrip(b"=").decode()

@@ -31,7 +31,7 @@ def test_jwks_follows_a_rotation_at_once_on_this_instance(app, client, root):
     assert after.headers["Cache-Control"] == "public, max-age=60"
     assert after.headers["Access-Control-Allow-Origin"] == "*"
     kids = {k["kid"] for k in after.get_json()["keys"]}
-    assert before < kids and len(kids) == len(before) + 2  # a new next key per algorithm, the old ones kept
+    assert before < kids and len(kids) == len(before) + 3  # a new next key per algorithm (ES256, RS256, EdDSA), the old ones kept
 
 
 def test_other_requests_reach_flask(client, root):
