@@ -106,6 +106,7 @@ def measure(label: str, server_core: str | None, client_cores: set[int] | None, 
     iam_api.SETUP_CALLS = SETUP_CALLS  # start_moto reads it: every measured call is authenticated
     os.environ["GUNICORN_CMD_ARGS"] = gunicorn_args  # start_idp passes the environment on to gunicorn
     results: dict[str, float] = {}
+    per_cpu: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, start in (("idp", lambda: start_idp(Path(tmp), server_core, workers)),
                             ("moto", lambda: start_moto(server_core))):
@@ -113,13 +114,18 @@ def measure(label: str, server_core: str | None, client_cores: set[int] | None, 
             try:
                 creds, body = set_up(url, root)
                 rate(url, creds, body, 1.0)  # warm-up
+                cpu = iam_api.server_cpu_seconds(server.pid)
                 results[name] = rate(url, creds, body, seconds)
+                # Per server CPU-second: what one core serves, robust to other load on a shared machine.
+                per_cpu[name] = results[name] * seconds / max(iam_api.server_cpu_seconds(server.pid) - cpu, 1e-9)
             finally:
                 server.terminate()
                 server.wait()
     print(f"\n{label}")  # noqa: T201
     print(f"{'AssumeRole':12} idp {results['idp']:8.0f}/s   moto {results['moto']:8.0f}/s   "
           f"ratio {results['idp'] / results['moto']:5.2f}x")
+    print(f"{'per CPU-s':12} idp {per_cpu['idp']:8.0f}     moto {per_cpu['moto']:8.0f}     "  # noqa: T201
+          f"ratio {per_cpu['idp'] / per_cpu['moto']:5.2f}x")
 
 
 def main() -> None:

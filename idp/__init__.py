@@ -102,6 +102,18 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(access_analyzer)
     app.register_blueprint(analyzer_pages)
+    from idp.oidc.end_session import blueprint as oidc_logout
+
+    app.register_blueprint(oidc_logout)
+    from idp.oidc.device_pages import blueprint as oidc_device
+
+    app.register_blueprint(oidc_device)
+    from idp.oidc.registration_api import blueprint as oidc_registration
+
+    app.register_blueprint(oidc_registration)
+    from idp.web.federation import blueprint as federation
+
+    app.register_blueprint(federation)
     from idp.web import init_app as init_web
 
     init_web(app)  # after the API blueprints: it exempts them from CSRF

@@ -36,6 +36,7 @@ class Settings:
     token_lifetime: int
     key_refresh_seconds: int
     authz_refresh_seconds: int
+    dynamic_registration: bool = False
 
 
 def load_settings(overrides: Mapping | None = None, environ: Mapping | None = None) -> Settings:
@@ -60,6 +61,7 @@ def load_settings(overrides: Mapping | None = None, environ: Mapping | None = No
         token_lifetime=_positive_int(source, "IDP_TOKEN_LIFETIME", 3600),
         key_refresh_seconds=_positive_int(source, "IDP_KEY_REFRESH_SECONDS", 5),
         authz_refresh_seconds=_positive_int(source, "IDP_AUTHZ_REFRESH_SECONDS", 1),
+        dynamic_registration=_on_off(source, "IDP_DYNAMIC_REGISTRATION"),
     )
 
 
@@ -96,6 +98,13 @@ def _issuer(value: str) -> str:
     if not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
         raise ConfigError(f"IDP_ISSUER must be an http(s) URL without query or fragment, got {value!r}")
     return value.rstrip("/")
+
+
+def _on_off(source: Mapping, name: str) -> bool:
+    value = str(source.get(name) or "off").strip().lower()
+    if value not in ("on", "off"):
+        raise ConfigError(f"{name} must be on or off, got {value!r}")
+    return value == "on"
 
 
 def _flag(value: str) -> bool:

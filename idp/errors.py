@@ -133,3 +133,24 @@ class Unprocessable(ClientError):
 
     status = 422
     code = "UnprocessableEntity"
+
+
+class UpstreamUnavailable(ServiceUnavailable):
+    """An upstream sign-in provider could not be reached or answered nonsense (federation)."""
+
+    status = 502
+    code = "UpstreamUnavailable"
+    # Shown to the person signing in: the message names the upstream and what failed, nothing internal.
+    sender_fault = True
+
+
+class UpstreamRefused(ClientError):
+    """An upstream sign-in response is refused: an error from upstream, wrong state or issuer, a bad ID token."""
+
+    code = "UpstreamRefused"
+
+
+class InvalidLogoutRequest(ClientError):
+    """An end-session request that must not be honoured, and so never redirects (OIDC RP-Initiated Logout 2)."""
+
+    code = "InvalidLogoutRequest"

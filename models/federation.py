@@ -94,6 +94,9 @@ class FederatedIdentity(Base):
     created_at: Mapped[CreatedAt]
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_claims: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The group ids (AGPA...) whose membership the upstream's mapping granted: only those are removed
+    # again when the upstream stops sending the claim (memberships an administrator made are left alone).
+    managed_groups: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
 
     upstream: Mapped[UpstreamProvider] = relationship(back_populates="identities")
     user: Mapped[User] = relationship()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import Base
@@ -61,6 +61,10 @@ class OAuthClient(Base):
     backchannel_logout_session_required: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=True
     )
+    # RFC 8693: the client-attached policy (IAM JSON) deciding oidc:TokenExchange; None: the client may not exchange.
+    token_exchange_policy: Mapped[str | None] = mapped_column(Text)
+    # RFC 7592: SHA-256 of the registration access token of a dynamically registered client.
+    registration_token_hash: Mapped[str | None] = mapped_column(String(64))
     is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # Trusted (first-party) clients skip the consent page.
     is_trusted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

@@ -152,3 +152,46 @@ class Consent(Base):
 
     def __repr__(self) -> str:
         return f"<Consent {self.subject} client={self.client_id}>"
+
+
+class DeviceAuthorization(Base):
+    """A device authorization request (RFC 8628 3.1), approved or denied at the verification page.
+
+    `status` moves pending -> approved|denied -> consumed; a consumed request
+    presented again revokes the grant it produced (`family_id`).
+    """
+
+    __tablename__ = "device_authorizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_code_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    user_code_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    scope: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    interval: Mapped[int] = mapped_column(nullable=False, default=5)
+    created_at: Mapped[CreatedAt]
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, index=True)
+    last_polled_at: Mapped[Timestamp]
+    # Who approved (or denied), from which browser session, and how they had signed in.
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    principal_arn: Mapped[str | None] = mapped_column(String(2048))
+    browser_session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("browser_sessions.id_hash", ondelete="SET NULL"), index=True
+    )
+    auth_time: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    amr: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    acr: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[Timestamp]
+    consumed_at: Mapped[Timestamp]
+    family_id: Mapped[int | None] = mapped_column(
+        ForeignKey("refresh_token_families.id", ondelete="SET NULL")
+    )
+
+    client: Mapped[OAuthClient] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<DeviceAuthorization {self.id} client={self.client_id} {self.status}>"

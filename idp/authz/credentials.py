@@ -134,14 +134,15 @@ def _authenticate_temporary(
     request: sigv4.SignedRequest, token: str, services: frozenset[str], unsigned_payload: bool
 ) -> Caller:
     # The token is opened before the signature is checked: its sealed secret is the signing secret.
-    session = sessions.session_for(token)
+    now = clock.now()  # one reading for the token's expiry and the signature's time window
+    session = sessions.session_for(token, now)
 
     def secret_for(access_key_id: str) -> str | None:
         matches = access_key_id.startswith(TEMPORARY_PREFIX) and hmac.compare_digest(
             access_key_id, session.access_key_id)
         return session.secret_access_key if matches else None
 
-    verified = sigv4.verify(request, clock.now(), secret_for, services, allow_unsigned_payload=unsigned_payload)
+    verified = sigv4.verify(request, now, secret_for, services, allow_unsigned_payload=unsigned_payload)
     if verified.session_token != token:
         raise invalid_token()
     if not session.is_role_session and session.mfa_auth_time is None and verified.service == "iam":

@@ -61,8 +61,9 @@ def authz_version(account_id: str) -> int:
 
 def fresh_authz_version(account_id: str) -> int:
     """The account's authz version as read within the last `IDP_AUTHZ_REFRESH_SECONDS`, else read now."""
-    seen = _versions().get(account_id)
-    if seen is not None and time.monotonic() - seen[1] < current_app.config.get("IDP_AUTHZ_REFRESH_SECONDS", 1):
+    app = current_app._get_current_object()  # one context lookup, not two: this runs on every warm request
+    seen = app.extensions.get("idp.authz_versions", {}).get(account_id)
+    if seen is not None and time.monotonic() - seen[1] < app.config.get("IDP_AUTHZ_REFRESH_SECONDS", 1):
         return seen[0]
     return authz_version(account_id)
 

@@ -7,6 +7,7 @@ Pure: no Flask, no database, no clock of its own. The adapter builds a
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -183,7 +184,8 @@ def _query_credentials(params: dict[str, str]) -> _Credentials:
 
 def _credentials(headers: dict[str, list[str]], pairs: list[tuple[bytes, bytes]]) -> _Credentials:
     authorizations = headers.get("authorization", [])
-    params = {name.decode("utf-8", "replace"): value.decode("utf-8", "replace") for name, value in reversed(pairs)}
+    params = {name.decode("utf-8", "replace"): value.decode("utf-8", "replace")
+              for name, value in reversed(pairs)} if pairs else {}
     presigned = "X-Amz-Algorithm" in params
     if authorizations and presigned:
         raise _incomplete(
@@ -216,21 +218,22 @@ def _parse_amz_date(value: str) -> datetime:
 def _check_time(creds: _Credentials, signed_at: datetime, now: datetime) -> datetime | None:
     """Refuse a request outside its validity window; return a presigned URL's expiry."""
     earliest, latest = now - SKEW, now + SKEW
-    stamp = f"{now:%Y%m%dT%H%M%SZ}"
+    # The stamps are formatted only for an error message: strftime costs as much as a check.
     if signed_at > latest:
         raise _mismatch(
             f"Signature not yet current: {creds.amz_date} is still later than "
-            f"{latest.strftime(AMZ_DATE_FORMAT)} ({stamp} + 5 min.)"
+            f"{latest.strftime(AMZ_DATE_FORMAT)} ({now:%Y%m%dT%H%M%SZ} + 5 min.)"
         )
     if not creds.presigned:
         if signed_at < earliest:
             raise _mismatch(
                 f"Signature expired: {creds.amz_date} is now earlier than "
-                f"{earliest.strftime(AMZ_DATE_FORMAT)} ({stamp} - 5 min.)"
+                f"{earliest.strftime(AMZ_DATE_FORMAT)} ({now:%Y%m%dT%H%M%SZ} - 5 min.)"
             )
         return None
     expires = signed_at + timedelta(seconds=creds.expires)
     if now > expires:
+        stamp = f"{now:%Y%m%dT%H%M%SZ}"
         # AWS documents X-Amz-Expires but not the Query-protocol error for a URL
         # used too late; we answer like the EC2-style Query APIs, `RequestExpired`.
         raise AuthenticationError(
@@ -267,8 +270,14 @@ def _check_scope(creds: _Credentials, services: frozenset[str] | set[str]) -> tu
     return access_key_id, date, region, service
 
 
+@functools.lru_cache(maxsize=1024)
+def _header_names(signed_headers: str) -> tuple[str, ...]:
+    # Clients send the same few SignedHeaders lists over and over: normalise each once.
+    return tuple(sorted({name.strip().lower() for name in signed_headers.split(";") if name.strip()}))
+
+
 def _signed_header_names(creds: _Credentials, headers: dict[str, list[str]]) -> tuple[str, ...]:
-    names = tuple(sorted({name.strip().lower() for name in creds.signed_headers.split(";") if name.strip()}))
+    names = _header_names(creds.signed_headers)
     if "host" not in names:
         raise _mismatch("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
     if not creds.presigned and "x-amz-security-token" in headers and "x-amz-security-token" not in names:
@@ -310,7 +319,8 @@ def verify(
     """Verify a SigV4-signed request as AWS does, or raise `AuthenticationError` with AWS's code."""
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
-    now = now.astimezone(timezone.utc)
+    elif now.tzinfo is not timezone.utc:
+        now = now.astimezone(timezone.utc)
     headers = request.header_values()
     pairs = query_pairs(request.query_string)
     creds = _credentials(headers, pairs)

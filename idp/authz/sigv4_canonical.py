@@ -8,6 +8,7 @@ services, which is what real clients sign with.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import threading
@@ -39,6 +40,8 @@ def remove_dot_segments(path: str) -> str:
     return first + "/".join(segments) + last
 
 
+# A pure function of the path, and resource servers see the same few paths over and over.
+@functools.lru_cache(maxsize=4096)
 def canonical_uri(raw_path: str) -> str:
     """The CanonicalURI for a non-S3 service: normalised, then encoded once more.
 

@@ -12,21 +12,45 @@ from idp.errors import IdpError
 XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def _element(name: str, value: Any) -> str:
-    """Render one value: dicts become nested elements, lists become `<member>`s."""
+def _escape(text: str) -> str:
+    # Most values (names, ids, ARNs) need no escaping; checking first is cheaper than three replaces.
+    if "&" in text or "<" in text or ">" in text:
+        return escape(text)
+    return text
+
+
+def _render(name: str, value: Any, out: list[str]) -> None:
+    """Append one value: dicts become nested elements, lists become `<member>`s."""
     if value is None:
-        return ""
+        return
     if isinstance(value, dict):
-        body = "".join(_element(k, v) for k, v in value.items())
-    elif isinstance(value, (list, tuple)):
-        body = "".join(_element("member", v) for v in value)
+        out.append(f"<{name}>")
+        for key, item in value.items():
+            _render(key, item, out)
+        out.append(f"</{name}>")
+        return
+    if isinstance(value, (list, tuple)):
+        out.append(f"<{name}>")
+        for item in value:
+            _render("member", item, out)
+        out.append(f"</{name}>")
+        return
+    if type(value) is str:
+        body = _escape(value)
     elif isinstance(value, bool):
         body = "true" if value else "false"
     elif isinstance(value, datetime):
         body = value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     else:
-        body = escape(str(value))
-    return f"<{name}>{body}</{name}>"
+        body = _escape(str(value))
+    out.append(f"<{name}>{body}</{name}>")
+
+
+def _element(name: str, value: Any) -> str:
+    """Render one value as XML text (empty for None)."""
+    out: list[str] = []
+    _render(name, value, out)
+    return "".join(out)
 
 
 def render_result(action: str, namespace: str, result: dict | None, request_id: str) -> Response:

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from idp.cli import emit, idp_cli, one_line_errors
 from idp.errors import ValidationError
-from idp.oidc import clients
+from idp.oidc import clients, registration
 from models.oauth_client import TOKEN_ENDPOINT_AUTH_METHODS
 
 clients_cli = AppGroup("clients", help="OAuth 2.0 / OpenID Connect clients.")
@@ -22,6 +22,8 @@ def _metadata_options(command):
         click.option("--name"),
         click.option("--redirect-uri", "redirect_uris", multiple=True, help="Repeat for several."),
         click.option("--post-logout-redirect-uri", "post_logout_redirect_uris", multiple=True),
+        click.option("--backchannel-logout-uri", help="Where back-channel logout tokens are POSTed."),
+        click.option("--token-exchange-policy", help="IAM policy JSON (or @file) deciding oidc:TokenExchange."),
         click.option("--auth-method", type=click.Choice(TOKEN_ENDPOINT_AUTH_METHODS)),
         click.option("--jwks-uri"),
         click.option("--jwks", help="A JWKS as JSON, or @file."),
@@ -46,10 +48,19 @@ def _jwks(value: str | None) -> dict | None:
         raise ValidationError("--jwks is not valid JSON") from None
 
 
+def _text(value: str | None) -> str | None:
+    """A document given inline or as `@path`."""
+    if value is None:
+        return None
+    return Path(value[1:]).read_text() if value.startswith("@") else value
+
+
 def _spec(options: dict, **extra) -> clients.ClientSpec:
     return clients.ClientSpec(
         name=options["name"], redirect_uris=list(options["redirect_uris"]) or None,
         post_logout_redirect_uris=list(options["post_logout_redirect_uris"]) or None,
+        backchannel_logout_uri=options["backchannel_logout_uri"],
+        token_exchange_policy=_text(options["token_exchange_policy"]),
         auth_method=options["auth_method"], jwks_uri=options["jwks_uri"],
         jwks=_jwks(options["jwks"]), grant_types=list(options["grant_types"]) or None,
         scopes=list(options["scopes"]) or None, id_token_alg=options["id_token_alg"], **extra,
@@ -110,3 +121,15 @@ def delete(client_id: str, as_json: bool) -> None:
     """Delete a client and everything issued to it."""
     clients.delete(client_id)
     emit({"deleted": client_id}, as_json, f"deleted {client_id}")
+
+
+@clients_cli.command("initial-access-token")
+@click.option("--account", "account_id", help="12-digit account the clients register into (default: the default).")
+@click.option("--expires-in", type=int, default=3600, show_default=True, help="Seconds the token stays valid.")
+@click.option("--json", "as_json", is_flag=True)
+@one_line_errors
+def initial_access_token(account_id: str | None, expires_in: int, as_json: bool) -> None:
+    """An RFC 7591 initial access token for POST /oauth2/register (needs IDP_DYNAMIC_REGISTRATION=on)."""
+    account_id = account_id or clients.default_account()
+    token, expires_at = registration.initial_access_token(account_id, expires_in)
+    emit({"initial_access_token": token, "expires_at": expires_at, "account_id": account_id}, as_json, token)

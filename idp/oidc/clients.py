@@ -277,6 +277,11 @@ def _redirect_uri(uri: str) -> str:
     return uri
 
 
+def default_account() -> str:
+    """The deployment's default account id; NotFound before bootstrap."""
+    return _default_account()
+
+
 def _default_account() -> str:
     account = db.session.scalar(select(Account.id).where(Account.is_default.is_(True)))
     if account is None:

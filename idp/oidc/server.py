@@ -27,6 +27,8 @@ from idp.oidc.client_auth import authenticate_private_key_jwt
 from idp.oidc.errors import render_error
 from idp.oidc.grants.authorization_code import CodeGrant, S256CodeChallenge
 from idp.oidc.grants.client_credentials import ClientGrant
+from idp.oidc.grants.device_code import DeviceAuthorization, DeviceGrant
+from idp.oidc.grants.token_exchange import TokenExchangeGrant
 from idp.oidc.grants.refresh_token import RotatingRefreshGrant
 from idp.oidc.token_info import Introspection, Revocation
 from idp.oidc.tokens import issuer
@@ -89,6 +91,9 @@ def init_provider(app: Flask) -> Provider:
     server.register_grant(CodeGrant, [S256CodeChallenge(required=True)])
     server.register_grant(RotatingRefreshGrant)
     server.register_grant(ClientGrant)
+    server.register_grant(DeviceGrant)
+    server.register_grant(TokenExchangeGrant)
+    server.register_endpoint(DeviceAuthorization)
     server.register_endpoint(Introspection)
     server.register_endpoint(Revocation)
     app.extensions["idp.oauth2"] = server

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from idp.federation.claims import upstream_claim
 from idp.iam.accounts import root_arn
 from models import db
 from models.user import User
@@ -50,6 +51,8 @@ def scope_claims(subject: Subject, scopes: set[str]) -> dict:
         claims["email"] = user.email
         claims["email_verified"] = bool(user.email_verified)
     claims["groups"] = sorted(group.name for group in user.groups) if user else []
+    if user is not None:
+        claims.update(upstream_claim(user))  # federation: the namespaced `upstream` claim
     return claims
 
 

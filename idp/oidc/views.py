@@ -51,9 +51,16 @@ def _form_only() -> None:
 
 @blueprint.post("/oauth2/token")
 def token() -> Response:
-    """RFC 6749 3.2: authorization_code, refresh_token, client_credentials."""
+    """RFC 6749 3.2: authorization_code, refresh_token, client_credentials; RFC 8628 3.4 device_code; RFC 8693 token exchange."""
     _form_only()
     return _committed(_server().create_token_response())
+
+
+@blueprint.post("/oauth2/device_authorization")
+def device_authorization() -> Response:
+    """RFC 8628 3.1."""
+    _form_only()
+    return _committed(_server().create_endpoint_response("device_authorization"))
 
 
 @blueprint.post("/oauth2/introspect")

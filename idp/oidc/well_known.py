@@ -25,8 +25,9 @@ class WellKnown:
 
     def __init__(self, app: Flask, wrapped):
         self.app, self.wrapped = app, wrapped
-        issuer = app.config["IDP_SETTINGS"].issuer
-        self.discovery = json.dumps(provider_metadata(issuer), separators=(",", ":")).encode()
+        settings = app.config["IDP_SETTINGS"]
+        self.discovery = json.dumps(provider_metadata(settings.issuer, settings.dynamic_registration),
+                                    separators=(",", ":")).encode()
         self._jwks: tuple[object, bytes] | None = None
         self._lock = threading.Lock()
 

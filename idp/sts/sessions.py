@@ -130,15 +130,15 @@ def _remember(token: str, entry: _Resolved) -> None:
         cache[token] = entry
 
 
-def session_for(token: str) -> SessionToken:
-    """The unexpired session sealed in `token`; InvalidClientTokenId or ExpiredToken otherwise."""
+def session_for(token: str, now: datetime | None = None) -> SessionToken:
+    """The unexpired session sealed in `token` (at `now`, default the clock); InvalidClientTokenId or ExpiredToken."""
     entry = _sessions().get(token)
     if entry is None:
         entry = _Resolved(open_token(token), token_kid(token), None, None)
         _remember(token, entry)
     elif not key_is_live(entry.kid):
         raise invalid_token()  # its key expired (tokens normally expire long before their key does)
-    if clock.now().timestamp() >= entry.session.expires_at:
+    if (now or clock.now()).timestamp() >= entry.session.expires_at:
         raise expired_token()
     return entry.session
 

@@ -60,6 +60,8 @@ def _page(session: BrowserSession, *, status: int = 200, message: str | None = N
         keys=access_keys.owned(session.account_id, principal.user) if own_keys else [],
         sessions=sessions.active_for(session),
         events=list(events),
+        # Root always has one; a user provisioned by federation has none until an administrator gives it one.
+        has_password=principal.user is None or principal.user.login_profile is not None,
     )
     return Response(html, status=status, mimetype="text/html")
 

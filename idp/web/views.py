@@ -6,6 +6,8 @@ field) is honoured only when it is a local path.
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.routing import BuildError
 
@@ -30,9 +32,19 @@ def _render(error: IdpError) -> Response:
 
 
 def _login_page(*, status: int = 200, message: str | None = None, account: str = "", username: str = "") -> Response:
+    next_url = safe_next(request.values.get("next")) or ""
     html = render_template("login.html", message=message, account=account, username=username,
-                           next_url=safe_next(request.values.get("next")) or "")
+                           next_url=next_url, upstreams=_upstreams(next_url))
     return Response(html, status=status, mimetype="text/html")
+
+
+def _upstreams(next_url: str) -> list[dict]:
+    """The enabled upstream providers for the login page, each with the URL that starts it."""
+    from idp.federation import registry
+
+    query = f"?{urlencode({'next': next_url})}" if next_url else ""
+    return [{"name": u.name, "title": u.display_name, "url": f"/login/upstream/{u.name}{query}"}
+            for u in registry.enabled()]
 
 
 @blueprint.get("/login")
@@ -76,12 +88,14 @@ def continue_signin(principal: signin.Principal, next_url: str) -> Response:
     """
     user_id = principal.user.id if principal.user else None
     must_change = signin.password_change_required(principal)
-    db.session.commit()
+    # One commit per sign-in: the password's last use goes with the pending state or the new session.
     if _mfa_factors(principal.account_id, user_id):
+        db.session.commit()
         pending.begin(account_id=principal.account_id, user_id=user_id, principal_arn=principal.arn,
                       amr=["pwd"], next_url=next_url, password_change=must_change)
         return redirect(_mfa_challenge_url())
     if must_change:
+        db.session.commit()
         pending.begin_password_change(account_id=principal.account_id, user_id=user_id, principal_arn=principal.arn,
                                       amr=["pwd"], acr=sessions.ACR_PASSWORD, next_url=next_url)
         return redirect(url_for("web.password_change"))

@@ -1,6 +1,7 @@
 // A relying party built on openid-client v6, driven step by step from pytest (tests/oidc/test_openid_client.py).
 // Usage: node rp.mjs <command> '<json input>'  -> one JSON object on stdout.
 import { webcrypto } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import * as client from "openid-client";
 
 const [command, raw] = process.argv.slice(2);
@@ -68,6 +69,32 @@ const commands = {
     const tokens = await client.clientCredentialsGrant(config, { scope: input.scope });
     return { token_type: tokens.token_type, scope: tokens.scope, expires_in: tokens.expires_in,
       access_token: tokens.access_token };
+  },
+  async device(config) {
+    // RFC 8628 as openid-client runs it: the authorization response goes to a file the test reads (the user code),
+    // then openid-client polls at the server's interval (authorization_pending, slow_down) until tokens or an error.
+    const started = await client.initiateDeviceAuthorization(config, { scope: input.scope });
+    writeFileSync(input.started_file, JSON.stringify(started));
+    try {
+      const tokens = await client.pollDeviceAuthorizationGrant(config, started);
+      return { claims: tokens.claims(), access_token: tokens.access_token, refresh_token: tokens.refresh_token,
+        scope: tokens.scope };
+    } catch (error) {
+      return { refused: error.error || error.code || String(error) };
+    }
+  },
+  async "token-exchange"(config) {
+    // RFC 8693 through openid-client's generic grant: it authenticates the client and validates the response shape.
+    try {
+      const tokens = await client.genericGrantRequest(config, "urn:ietf:params:oauth:grant-type:token-exchange",
+        input.parameters);
+      return { response: { ...tokens } };
+    } catch (error) {
+      return { refused: error.error || error.code || String(error), description: error.error_description };
+    }
+  },
+  async "end-session-url"(config) {
+    return { url: client.buildEndSessionUrl(config, input.parameters).href };
   },
 };
 

@@ -1,0 +1,119 @@
+"""`idp upstreams add|update|apply|list|show|remove`: upstream OpenID Connect providers for federated sign-in."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from idp.cli import emit, idp_cli, one_line_errors
+from idp.errors import NotFound, ValidationError
+from idp.federation import metadata, registry
+from models import db
+from models.account import Account
+
+upstreams_cli = AppGroup("upstreams", help="Upstream OpenID Connect providers (federated sign-in).")
+idp_cli.add_command(upstreams_cli)
+
+
+def _document(path: str) -> dict:
+    """The upstream file: JSON (or YAML when PyYAML is installed and the name ends in .yaml/.yml)."""
+    text = Path(path).read_text()
+    if path.endswith((".yaml", ".yml")):
+        try:
+            import yaml
+        except ImportError:
+            raise ValidationError("YAML upstream files need PyYAML; use JSON") from None
+        return yaml.safe_load(text)
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise ValidationError(f"{path} is not valid JSON: {error}") from None
+
+
+def _default_account() -> str:
+    account = db.session.scalar(select(Account.id).where(Account.is_default.is_(True)))
+    if account is None:
+        raise NotFound("no default account; run `flask --app app idp bootstrap` first")
+    return account
+
+
+def _issuer() -> str:
+    return current_app.config["IDP_SETTINGS"].issuer
+
+
+@upstreams_cli.command("add")
+@click.option("--file", "path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+@one_line_errors
+def add_command(path: str, as_json: bool) -> None:
+    """Register an upstream from its file; prints it with the redirect URI to register upstream."""
+    upstream = registry.add(_document(path), _default_account())
+    db.session.commit()
+    shown = registry.describe(upstream, _issuer())
+    emit(shown, as_json, f"upstream {upstream.name}: register {shown['redirect_uri']} at {upstream.issuer}")
+
+
+@upstreams_cli.command("update")
+@click.option("--file", "path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+@one_line_errors
+def update_command(path: str, as_json: bool) -> None:
+    """Replace an upstream's configuration with its file (matched by name)."""
+    upstream = registry.update(_document(path), _default_account())
+    db.session.commit()
+    metadata.forget(upstream.name)
+    emit(registry.describe(upstream, _issuer()), as_json, f"upstream {upstream.name} updated")
+
+
+@upstreams_cli.command("apply")
+@click.option("--file", "path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+@one_line_errors
+def apply_command(path: str, as_json: bool) -> None:
+    """Add or update every upstream of a file (one object or a list), all or none: the declarative form for start-up."""
+    document = _document(path)
+    entries = document if isinstance(document, list) else [document]
+    applied = []
+    for entry in entries:
+        exists = isinstance(entry, dict) and registry.find(str(entry.get("name"))) is not None
+        upstream = (registry.update if exists else registry.add)(entry, _default_account())
+        applied.append({**registry.describe(upstream, _issuer()), "action": "updated" if exists else "added"})
+    db.session.commit()
+    for entry in applied:
+        metadata.forget(entry["name"])
+    emit({"upstreams": applied}, as_json, "\n".join(f"{u['action']} {u['name']}" for u in applied))
+
+
+@upstreams_cli.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@one_line_errors
+def list_command(as_json: bool) -> None:
+    """Every upstream."""
+    shown = [registry.describe(upstream, _issuer()) for upstream in registry.listed()]
+    emit({"upstreams": shown}, as_json, "\n".join(f"{u['name']}\t{u['issuer']}\t{u['account']}" for u in shown))
+
+
+@upstreams_cli.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@one_line_errors
+def show_command(name: str, as_json: bool) -> None:
+    """One upstream (never its secret)."""
+    shown = registry.describe(registry.get(name), _issuer())
+    emit(shown, as_json, json.dumps(shown, indent=2))
+
+
+@upstreams_cli.command("remove")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@one_line_errors
+def remove_command(name: str, as_json: bool) -> None:
+    """Delete an upstream and its links; the users it provisioned stay."""
+    registry.remove(name)
+    db.session.commit()
+    metadata.forget(name)
+    emit({"removed": name}, as_json, f"upstream {name} removed")

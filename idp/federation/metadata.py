@@ -1,0 +1,100 @@
+"""An upstream's endpoints: its discovery document (OpenID Connect Discovery 1.0), overridden by explicit ones.
+
+Fetched with a short timeout, no redirects and a size cap; kept for five
+minutes per instance. The ID token's signing keys come from
+`idp.sts.jwks_cache` (the same cache STS uses for external issuers).
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+
+import requests
+from flask import current_app
+
+from idp.errors import UpstreamUnavailable
+from idp.keys.jwt import ASYMMETRIC_ALGS
+from models.federation import UpstreamProvider
+
+TIMEOUT_SECONDS = 5.0
+TTL_SECONDS = 300
+MAX_DOCUMENT_BYTES = 256 * 1024
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where to send the browser and the back-channel requests, and what the upstream promises."""
+
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    userinfo_endpoint: str | None
+    id_token_algs: frozenset[str]
+    # RFC 9207: when the upstream says it sends `iss`, a response without it is refused.
+    issuer_parameter: bool
+
+
+def endpoints(upstream: UpstreamProvider) -> Endpoints:
+    """The upstream's endpoints, from its discovery document unless all are configured."""
+    explicit = upstream.authorization_endpoint and upstream.token_endpoint
+    document = {} if explicit and not upstream.discovery_url else _discovery(upstream)
+    authorization = upstream.authorization_endpoint or document.get("authorization_endpoint")
+    token = upstream.token_endpoint or document.get("token_endpoint")
+    if not isinstance(authorization, str) or not isinstance(token, str):
+        raise UpstreamUnavailable(f"The sign-in provider {upstream.name} publishes no authorization or token endpoint.")
+    algs = document.get("id_token_signing_alg_values_supported") or ["RS256", "ES256"]
+    userinfo = upstream.userinfo_endpoint or document.get("userinfo_endpoint")
+    return Endpoints(
+        issuer=upstream.issuer, authorization_endpoint=authorization, token_endpoint=token,
+        userinfo_endpoint=userinfo if isinstance(userinfo, str) else None,
+        id_token_algs=frozenset(a for a in algs if a in ASYMMETRIC_ALGS) if isinstance(algs, list) else frozenset(),
+        issuer_parameter=document.get("authorization_response_iss_parameter_supported") is True,
+    )
+
+
+def forget(upstream_name: str) -> None:
+    """Drop the cached discovery document of an upstream."""
+    with _lock:
+        _cache().pop(upstream_name, None)
+
+
+def _cache() -> dict[str, tuple[float, str, dict]]:
+    return current_app.extensions.setdefault("idp.federation.discovery", {})
+
+
+def _discovery(upstream: UpstreamProvider) -> dict:
+    url = upstream.discovery_url or upstream.issuer + "/.well-known/openid-configuration"
+    with _lock:
+        cached = _cache().get(upstream.name)
+    if cached is not None and cached[1] == url and time.monotonic() - cached[0] < TTL_SECONDS:
+        return cached[2]
+    document = fetch_json(url, upstream.name)
+    if document.get("issuer") != upstream.issuer:
+        raise UpstreamUnavailable(f"The discovery document of {upstream.name} names another issuer.")
+    with _lock:
+        _cache()[upstream.name] = (time.monotonic(), url, document)
+    return document
+
+
+def fetch_json(url: str, name: str, **kwargs) -> dict:
+    """GET a JSON object from the upstream `name` within the timeout and size cap."""
+    try:
+        with requests.get(url, timeout=TIMEOUT_SECONDS, stream=True, allow_redirects=False,
+                          headers={"Accept": "application/json", **kwargs.pop("headers", {})}, **kwargs) as response:
+            body = response.raw.read(MAX_DOCUMENT_BYTES + 1, decode_content=True)
+            status = response.status_code
+    except requests.RequestException as error:
+        raise UpstreamUnavailable(
+            f"The sign-in provider {name} could not be reached ({type(error).__name__}).") from None
+    if status != 200 or len(body) > MAX_DOCUMENT_BYTES:
+        raise UpstreamUnavailable(f"The sign-in provider {name} answered {status} at {url}.")
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise UpstreamUnavailable(f"The sign-in provider {name} answered something that is not JSON.") from None
+    if not isinstance(document, dict):
+        raise UpstreamUnavailable(f"The sign-in provider {name} answered something that is not a JSON object.")
+    return document

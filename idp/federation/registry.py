@@ -1,0 +1,208 @@
+"""Upstream providers: the upstream file format, add/update/list/show/remove, the sealed client secret.
+
+The file (DESIGN.md "Federation") is `{"name", "issuer", "client_id",
+"client_secret", "scopes", "account", "groups", "tags", "allow"}` plus optional
+`deny`, `display_name`, `icon_url`, `discovery_url`, explicit endpoints,
+`token_endpoint_auth_method`, `pkce`, `userinfo`, `trust_email`,
+`link_verified_email`, `enabled` and `claims` (upstream claims passed through
+into our tokens under the `upstream` claim, see `idp.federation.claims`).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from idp import audit
+from idp.errors import Conflict, NotFound, ValidationError
+from idp.federation import mapping
+from idp.keys import master_key
+from models import db
+from models.account import Account
+from models.federation import UpstreamProvider
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+ENDPOINTS = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri", "end_session_endpoint")
+KNOWN_KEYS = frozenset({
+    "name", "issuer", "client_id", "client_secret", "scopes", "account", "groups", "tags", "allow", "deny",
+    "display_name", "icon_url", "discovery_url", "token_endpoint_auth_method", "pkce", "userinfo", "trust_email",
+    "link_verified_email", "enabled", "claims", *ENDPOINTS,
+})
+
+
+def _purpose(name: str) -> str:
+    return f"upstream-client-secret:{name}"
+
+
+def client_secret(upstream: UpstreamProvider) -> str | None:
+    """The upstream client secret, unsealed (None for a public client)."""
+    if upstream.client_secret_encrypted is None:
+        return None
+    return master_key().open(upstream.client_secret_encrypted, _purpose(upstream.name)).decode()
+
+
+def find(name: str) -> UpstreamProvider | None:
+    """The upstream of that name, or None."""
+    return db.session.scalar(select(UpstreamProvider).where(UpstreamProvider.name == name))
+
+
+def get(name: str) -> UpstreamProvider:
+    """The upstream of that name, or NotFound."""
+    upstream = find(name) if isinstance(name, str) else None
+    if upstream is None:
+        raise NotFound(f"There is no upstream provider named {name!r}.")
+    return upstream
+
+
+def listed() -> list[UpstreamProvider]:
+    """Every upstream, by name."""
+    return list(db.session.scalars(select(UpstreamProvider).order_by(UpstreamProvider.name)))
+
+
+def enabled() -> list[UpstreamProvider]:
+    """The upstreams the login page offers."""
+    return [upstream for upstream in listed() if upstream.enabled]
+
+
+def add(document: dict, default_account: str) -> UpstreamProvider:
+    """Register an upstream from its file; EntityAlreadyExists when the name is taken. Not committed."""
+    name = _name(document.get("name"))
+    if find(name) is not None:
+        raise Conflict(f"An upstream provider named {name} already exists.")
+    upstream = UpstreamProvider(name=name)
+    _apply(upstream, document, default_account)
+    db.session.add(upstream)
+    db.session.flush()
+    audit.record("federation:AddUpstream", resource=name, account_id=upstream.account_id, decision="Allow",
+                 detail={"issuer": upstream.issuer})
+    return upstream
+
+
+def update(document: dict, default_account: str) -> UpstreamProvider:
+    """Replace the configuration of an existing upstream with its file (the name cannot change). Not committed."""
+    upstream = get(_name(document.get("name")))
+    _apply(upstream, document, default_account)
+    db.session.flush()
+    audit.record("federation:UpdateUpstream", resource=upstream.name, account_id=upstream.account_id,
+                 decision="Allow", detail={"issuer": upstream.issuer})
+    return upstream
+
+
+def remove(name: str) -> None:
+    """Delete an upstream and its links (the provisioned users stay, as IAM users). Not committed."""
+    upstream = get(name)
+    audit.record("federation:RemoveUpstream", resource=name, account_id=upstream.account_id, decision="Allow")
+    db.session.delete(upstream)
+    db.session.flush()
+
+
+def describe(upstream: UpstreamProvider, redirect_base: str) -> dict[str, Any]:
+    """What `upstreams show|list` print: never the secret."""
+    rules = upstream.mappings or {}
+    return {
+        "name": upstream.name, "account": upstream.account_id, "issuer": upstream.issuer,
+        "client_id": upstream.client_id, "has_client_secret": upstream.client_secret_encrypted is not None,
+        "token_endpoint_auth_method": upstream.token_endpoint_auth_method, "scopes": list(upstream.scopes),
+        "pkce": upstream.use_pkce, "display_name": upstream.display_name, "enabled": upstream.enabled,
+        "trust_email": upstream.trust_email,
+        "redirect_uri": f"{redirect_base}/login/upstream/{upstream.name}/callback",
+        **{key: rules.get(key, []) for key in mapping.RULE_KINDS},
+        "claims": rules.get("claims", []), "userinfo": bool(rules.get("userinfo")),
+        "link_verified_email": bool(rules.get("link_verified_email")),
+    }
+
+
+def _apply(upstream: UpstreamProvider, document: dict, default_account: str) -> None:
+    if not isinstance(document, dict):
+        raise ValidationError("The upstream file must hold a JSON object.")
+    unknown = sorted(set(document) - KNOWN_KEYS)
+    if unknown:
+        raise ValidationError(f"Unknown keys in the upstream file: {', '.join(unknown)}.")
+    account = str(document.get("account") or default_account)
+    if db.session.get(Account, account) is None:
+        raise NotFound(f"There is no account {account}.")
+    upstream.account_id = account
+    upstream.issuer = _url(document.get("issuer"), "issuer").rstrip("/")
+    upstream.discovery_url = _optional_url(document.get("discovery_url"), "discovery_url")
+    for endpoint in ENDPOINTS:
+        setattr(upstream, endpoint, _optional_url(document.get(endpoint), endpoint))
+    upstream.client_id = _text(document.get("client_id"), "client_id", 255)
+    secret = document.get("client_secret")
+    method = document.get("token_endpoint_auth_method") or ("client_secret_basic" if secret else "none")
+    if method not in AUTH_METHODS:
+        raise ValidationError(f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}.")
+    if (method == "none") != (secret is None):
+        raise ValidationError("A client_secret goes with client_secret_basic or client_secret_post, none without.")
+    upstream.token_endpoint_auth_method = method
+    upstream.client_secret_encrypted = (
+        master_key().seal(_text(secret, "client_secret", 1024).encode(), _purpose(upstream.name)) if secret else None
+    )
+    scopes = document.get("scopes", ["openid", "email", "profile"])
+    if not isinstance(scopes, list) or "openid" not in scopes or not all(
+            isinstance(s, str) and re.fullmatch(r"[\x21\x23-\x5B\x5D-\x7E]+", s) for s in scopes):
+        raise ValidationError("scopes must be a list of scope tokens that includes openid.")
+    upstream.scopes = list(dict.fromkeys(scopes))
+    # PKCE S256 is always sent (RFC 9700 2.1.1); `pkce: false` exists only for the record of what upstream supports.
+    upstream.use_pkce = True
+    upstream.display_name = _optional_text(document.get("display_name"), "display_name", 255)
+    upstream.icon_url = _optional_url(document.get("icon_url"), "icon_url")
+    upstream.trust_email = _flag(document, "trust_email", False)
+    upstream.enabled = _flag(document, "enabled", True)
+    rules = mapping.checked_rules(document)
+    rules["claims"] = _passthrough(document.get("claims", []))
+    rules["userinfo"] = _flag(document, "userinfo", False)
+    rules["link_verified_email"] = _flag(document, "link_verified_email", False)
+    if rules["link_verified_email"] and not upstream.trust_email:
+        raise ValidationError(
+            "link_verified_email needs trust_email: only an upstream that verifies email may link by it.")
+    upstream.mappings = rules
+
+
+def _passthrough(value: object) -> list[str]:
+    """The upstream claims copied into our tokens' `upstream` object."""
+    if not isinstance(value, list) or len(value) > 50 or not all(
+            isinstance(name, str) and 0 < len(name) <= 128 for name in value):
+        raise ValidationError("claims must be a list of at most 50 claim names.")
+    return list(dict.fromkeys(value))
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        raise ValidationError("name must be 1 to 64 letters, digits, '-' or '_' (it is part of the callback URL).")
+    return value
+
+
+def _url(value: object, field: str) -> str:
+    if not isinstance(value, str) or len(value) > 2048:
+        raise ValidationError(f"{field} must be a URL.")
+    parts = urlsplit(value)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.query or parts.fragment:
+        raise ValidationError(f"{field} must be an https URL without credentials, query or fragment.")
+    if parts.scheme == "http" and not loopback:
+        raise ValidationError(f"{field} must use https (plain http only on a loopback address).")
+    return value
+
+
+def _optional_url(value: object, field: str) -> str | None:
+    return None if value in (None, "") else _url(value, field)
+
+
+def _text(value: object, field: str, limit: int) -> str:
+    if not isinstance(value, str) or not 0 < len(value) <= limit:
+        raise ValidationError(f"{field} must be a string of 1 to {limit} characters.")
+    return value
+
+
+def _optional_text(value: object, field: str, limit: int) -> str | None:
+    return None if value is None else _text(value, field, limit)
+
+
+def _flag(document: dict, key: str, default: bool) -> bool:
+    value = document.get(key, default)
+    if not isinstance(value, bool):
+        raise ValidationError(f"{key} must be true or false.")
+    return value

@@ -1,0 +1,134 @@
+"""The `federation` blueprint: `/login/upstream/<name>` (+ `/callback`) and `/account/links`.
+
+Every failure (denied consent, wrong state, bad token, upstream down, a rule
+that excludes the person) is an HTML page from `idp.web.errors`, after a
+rollback, so nothing half-made stays; it is audited as `federation_failed`.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, request
+from sqlalchemy.exc import IntegrityError
+
+from idp import audit
+from idp.errors import AccessDenied, IdpError, NotFound
+from idp.federation import identities, registry, relying_party
+from idp.web import sessions, signin, throttle
+from idp.web.errors import render_error
+from idp.web.urls import safe_next
+from models import db
+from models.federation import FederatedIdentity
+from models.session import BrowserSession
+from models.user import User
+
+blueprint = Blueprint("federation", __name__)
+AMR = ["fed"]
+WRONG_PASSWORD = "The current password is incorrect."
+
+
+@blueprint.errorhandler(IdpError)
+def _render(error: IdpError) -> Response:
+    db.session.rollback()
+    name = (request.view_args or {}).get("name")
+    if name and not isinstance(error, identities.SignInRefused):  # a refusal audited itself
+        audit.record("federation_failed", resource=name, decision="Deny",
+                     detail={"upstream": name[:64], "error": error.code, "reason": error.message[:300]}, commit=True)
+    return render_error(error)
+
+
+def _enabled(name: str):
+    upstream = registry.find(name)
+    if upstream is None or not upstream.enabled:
+        raise NotFound(f"There is no sign-in provider named {name}.")
+    return upstream
+
+
+@blueprint.get("/login/upstream/<name>")
+def start(name: str) -> Response:
+    """Send the browser to the upstream's authorization endpoint."""
+    upstream = _enabled(name)
+    next_url = safe_next(request.args.get("next")) or "/account"
+    return redirect(relying_party.begin(upstream, next_url=next_url))
+
+
+@blueprint.get("/login/upstream/<name>/callback")
+def callback(name: str) -> Response:
+    """Finish the upstream sign-in: sign in (provisioning on first use) or link to the signed-in user."""
+    upstream = _enabled(name)
+    identity, pending = relying_party.finish(upstream, request.args.to_dict())
+    if pending.intent == "link":
+        session = sessions.current()
+        if session is None or session.user_id is None or session.user_id != pending.link_user_id:
+            raise AccessDenied("Sign in again as the user who asked for the link, then link from your account page.")
+        identities.link(upstream, identity, db.session.get(User, session.user_id))
+        db.session.commit()
+        return redirect("/account/links?linked=" + upstream.name)
+    try:
+        user = identities.sign_in(upstream, identity)
+        db.session.flush()
+    except IntegrityError:
+        # Two first sign-ins of one identity at once (two tabs): the other one made the link; use it.
+        db.session.rollback()
+        user = identities.sign_in(upstream, identity)
+    sessions.start(account_id=user.account_id, user=user, principal_arn=user.arn, amr=AMR, acr=None)
+    return redirect(pending.next_url)
+
+
+def _signed_in_user() -> tuple[BrowserSession, User] | Response:
+    session = sessions.current()
+    if session is None:
+        return sessions.login_redirect(request.path)
+    if session.user_id is None:
+        raise AccessDenied("The root user cannot link upstream identities; sign in as an IAM user.")
+    return session, db.session.get(User, session.user_id)
+
+
+def _page(user: User, *, status: int = 200, message: str | None = None) -> Response:
+    linked = identities.links_of(user)
+    taken = {row.upstream_id for row in linked}
+    available = [u for u in registry.enabled() if u.account_id == user.account_id and u.id not in taken]
+    html = render_template("federation_links.html", user=user, links=linked, available=available, message=message)
+    return Response(html, status=status, mimetype="text/html")
+
+
+@blueprint.get("/account/links")
+def links() -> Response:
+    """My linked upstream identities, and the upstreams I can link."""
+    found = _signed_in_user()
+    if isinstance(found, Response):
+        return found
+    linked = request.args.get("linked")
+    return _page(found[1], message=f"Your {linked} identity is now linked." if linked else None)
+
+
+@blueprint.post("/account/links/<name>")
+def link_start(name: str) -> Response:
+    """Re-enter the password, then go to the upstream to prove the identity to link."""
+    found = _signed_in_user()
+    if isinstance(found, Response):
+        return found
+    session, user = found
+    upstream = _enabled(name)
+    principal = signin.Principal(user.account_id, user, user.arn)
+    key = throttle.user_key(user.account_id, user.name)
+    throttle.check([key])
+    if user.login_profile is None or not signin.verify_current(principal, request.form.get("current_password", "")):
+        throttle.failed(key, throttle.USER_RULE)
+        audit.record("federation_link_failed", actor=user.arn, resource=user.arn, decision="Deny",
+                     account_id=user.account_id, detail={"upstream": name, "reason": "wrong_current_password"},
+                     commit=True)
+        return _page(user, status=400, message=WRONG_PASSWORD)
+    return redirect(relying_party.begin(upstream, next_url="/account/links", intent="link", link_user_id=user.id))
+
+
+@blueprint.post("/account/links/remove/<int:link_id>")
+def unlink(link_id: int) -> Response:
+    """Remove one of my links (and the group memberships its mapping granted)."""
+    found = _signed_in_user()
+    if isinstance(found, Response):
+        return found
+    row = db.session.get(FederatedIdentity, link_id)
+    if row is None or row.user_id != found[1].id:
+        raise NotFound("You have no such linked identity.")
+    identities.unlink(row)
+    db.session.commit()
+    return _page(found[1], message="The linked identity was removed.")
