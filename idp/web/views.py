@@ -6,7 +6,7 @@ field) is honoured only when it is a local path.
 """
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.routing import BuildError
@@ -49,8 +49,18 @@ def _upstreams(next_url: str) -> list[dict]:
 
 @blueprint.get("/login")
 def login() -> Response:
-    """The sign-in page."""
-    return _login_page()
+    """The sign-in page, pre-filled from the OIDC `login_hint` of the authorization request it signs in for."""
+    account, username = _login_hint(safe_next(request.args.get("next")) or "")
+    return _login_page(account=account, username=username)
+
+
+def _login_hint(next_url: str) -> tuple[str, str]:
+    """`login_hint` as `<account id or alias>/<user name>` or `<user name>`; only a hint, never trusted."""
+    parts = urlsplit(next_url)
+    if parts.path != "/oauth2/authorize":
+        return "", ""
+    account, _, username = (parse_qs(parts.query).get("login_hint") or [""])[0].rpartition("/")
+    return account[:64], username[:64]
 
 
 @blueprint.post("/login")
@@ -177,5 +187,8 @@ def logout() -> Response:
     pending.clear_password_change()
     current = sessions.current()
     if current is not None:
-        sessions.revoke(current, "logout")
+        # The same ending as RP-initiated logout: the session's grants too, and back-channel notices.
+        from idp.oidc.logout import end_session
+
+        end_session(current, "logout")
     return redirect(url_for("web.login"))

@@ -115,3 +115,16 @@ def test_acr_values_mfa_sends_a_password_session_back_to_sign_in_once_a_factor_e
     assert callback_params(alice_http.get("/oauth2/authorize", **common))["code"]  # the session still serves others
     asked = alice_http.get("/oauth2/authorize", **common, acr_values="urn:idp:acr:mfa")
     assert asked.status_code == 302 and asked.headers["Location"].startswith("/login")
+
+
+def test_login_hint_prefills_the_sign_in_page(live_server, root, alice_http, trusted):
+    _, challenge = pkce_pair()
+    sent = alice_http.get("/oauth2/authorize", response_type="code", client_id=trusted["client_id"],
+                          redirect_uri=REDIRECT_URI, scope="openid", code_challenge=challenge,
+                          code_challenge_method="S256", state="s", login_hint=f"{root.account_id}/alice")
+    assert sent.status_code == 302 and sent.headers["Location"].startswith("/login")
+    page = alice_http.get(sent.headers["Location"]).text
+    assert f'id="account" name="account" type="text" value="{root.account_id}"' in page
+    assert 'id="username" name="username" type="text" value="alice"' in page
+    hostile = alice_http.get("/login", next='/oauth2/authorize?login_hint="><script>x</script>').text
+    assert "<script>x</script>" not in hostile  # escaped like any other value

@@ -105,6 +105,19 @@ def test_hint_logs_out_at_once_and_revokes_the_grants(alice_http, signed_in_toke
     assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
 
 
+def test_signing_out_on_the_idp_itself_revokes_the_grants_too(alice_http, signed_in_tokens, logout_client,
+                                                             token_request):
+    from tests.support.signin import csrf_token
+
+    account = alice_http.get("/account")
+    answer = alice_http.http.post(f"{alice_http.base_url}/logout", data={"csrf_token": csrf_token(account.text)},
+                                  allow_redirects=False, timeout=30)
+    assert answer.status_code == 302 and not _signed_in(alice_http)
+    refreshed = token_request(logout_client, grant_type="refresh_token",
+                              refresh_token=signed_in_tokens["refresh_token"])
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+
+
 def test_expired_but_genuine_hint_is_accepted(alice_http, signed_in_tokens, rp, test_clock):
     # Past exp and the usual leeway, well inside the browser session's idle timeout (token lifetime 5 min).
     test_clock.advance(400)
