@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 from idp.authz.sigv4_canonical import (
     ALGORITHM,
@@ -81,8 +81,7 @@ class SignedRequest:
         return values
 
 
-@dataclass(frozen=True)
-class VerifiedSignature:
+class VerifiedSignature(NamedTuple):
     """What a valid signature proves: who signed, for which scope, and when."""
 
     access_key_id: str
@@ -96,8 +95,9 @@ class VerifiedSignature:
     payload_hash: str  # when the body was not supplied, the caller must check it matches
 
 
-@dataclass(frozen=True)
-class _Credentials:
+# NamedTuples rather than frozen dataclasses: built on every request, and a frozen
+# dataclass pays one object.__setattr__ per field.
+class _Credentials(NamedTuple):
     """The authentication parameters, from the Authorization header or the query string."""
 
     credential: str
@@ -128,23 +128,30 @@ def _header_credentials(
         name, sep, value = part.strip().partition("=")
         if sep and name not in fields:
             fields[name] = value.strip()
-    problems = [
-        f"Authorization header requires '{name}' parameter."
-        for name in ("Credential", "Signature", "SignedHeaders")
-        if not fields.get(name)
-    ]
-    amz_date = headers.get("x-amz-date", [None])[0]
+    amz_dates = headers.get("x-amz-date")
+    amz_date = amz_dates[0] if amz_dates else None
     if amz_date is None and "date" in headers:
         amz_date = _rfc1123_as_amz_date(headers["date"][0])
-    if amz_date is None:
-        problems.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
-    if problems:
-        raise _incomplete(" ".join(problems) + f" Authorization={authorization}")
+    if amz_date is None or not (
+        fields.get("Credential") and fields.get("Signature") and fields.get("SignedHeaders")
+    ):  # the messages are built only when something is missing
+        _refuse_incomplete_header(authorization, fields, amz_date)
     token = headers.get("x-amz-security-token", [None])[0] or params.get("X-Amz-Security-Token")
     return _Credentials(
         fields["Credential"], fields["SignedHeaders"], fields["Signature"],
         amz_date, token, None, False,
     )
+
+
+def _refuse_incomplete_header(authorization: str, fields: dict[str, str], amz_date: str | None) -> None:
+    problems = [
+        f"Authorization header requires '{name}' parameter."
+        for name in ("Credential", "Signature", "SignedHeaders")
+        if not fields.get(name)
+    ]
+    if amz_date is None:
+        problems.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+    raise _incomplete(" ".join(problems) + f" Authorization={authorization}")
 
 
 def _rfc1123_as_amz_date(value: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from idp import clock
 from idp.aws.params import Tag
@@ -15,9 +15,14 @@ from models.ids import USER_PREFIX, unique_id
 from models.user import User
 
 
+# Built once: most IAM requests look a user up by name, and building and keying the statement
+# anew each time cost about as much as running it.
+_BY_NAME = select(User).where(User.account_id == bindparam("account"), User.name_lower == bindparam("name"))
+
+
 def find(account_id: str, name: str) -> User | None:
     """The user of that name (case-insensitive, as at AWS), or None."""
-    return db.session.scalar(select(User).where(User.account_id == account_id, User.name_lower == name.lower()))
+    return db.session.scalar(_BY_NAME, {"account": account_id, "name": name.lower()})
 
 
 def get(account_id: str, name: str) -> User:

@@ -8,7 +8,10 @@ consumed not deleted, rotating refresh tokens with reuse detection
 `private_key_jwt` verified by our one JWT verifier (`client_auth`), tokens
 minted by `tokens` (our signer and algorithm allow-list, not Authlib's JWT
 generator), and every error rendered by `idp.oidc.errors` (no-store, 401 with
-`WWW-Authenticate` for client authentication failures).
+`WWW-Authenticate` for client authentication failures). The device grant keeps
+Authlib's endpoint and grant classes but decides in `idp.oidc.device` (polls
+committed, single winning redemption, replay revokes); token exchange is our
+own grant (`grants.token_exchange`) decided by the shared authorizer.
 """
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -196,3 +197,13 @@ def test_another_clients_device_code_is_refused(tv, make_client, start, poll):
     stolen = poll(other, started["device_code"])
     assert stolen.status_code == 400 and stolen.json()["error"] == "invalid_grant"
     assert poll(tv, started["device_code"]).json()["error"] == "authorization_pending"
+
+
+@pytest.mark.postgres
+def test_concurrent_polls_of_an_approved_code_issue_tokens_once(tv, start, poll, alice_http):
+    started = start(tv).json()
+    assert decide(alice_http, started["user_code"]).status_code == 200
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: poll(tv, started["device_code"]), range(16)))
+    assert sorted(a.status_code for a in answers) == [200] + [400] * 15
+    assert {a.json()["error"] for a in answers if a.status_code == 400} == {"invalid_grant"}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 from urllib.parse import urlencode
 
 import pytest
@@ -12,6 +13,7 @@ from joserfc import jwk
 from models.oauth_client import OAuthClient
 from tests.oidc.flow import REDIRECT_URI, callback_params, pkce_pair
 from tests.oidc.rp_server import start_relying_party
+from tests.oidc.test_openid_client import node_rp  # noqa: F401
 from tests.oidc.test_private_key_jwt import assertion, grant
 from tests.support.signin import stored
 
@@ -242,3 +244,15 @@ def test_server_side_uris_cannot_point_into_the_deployment(public_issuer, root):
     fine = client.post("/oauth2/register", json={**base, "backchannel_logout_uri": "https://app.example/bc"},
                        headers=headers, base_url="https://idp.example")
     assert fine.status_code == 201, fine.get_json()
+
+
+def test_openid_client_registers_and_uses_the_registration(node_rp, live_server, initial_token):  # noqa: F811
+    document = {"issuer": live_server.url, "initial_access_token": initial_token(), "scope": "reports.read",
+                "metadata": {"client_name": "Registered by openid-client", "grant_types": ["client_credentials"],
+                             "token_endpoint_auth_method": "client_secret_post", "scope": "reports.read"}}
+    done = subprocess.run(["node", str(node_rp), "register", json.dumps(document)], capture_output=True, text=True,
+                          timeout=60)
+    output = json.loads(done.stdout or "{}")
+    assert output.get("ok"), (output, done.stderr[-1000:])
+    assert output["metadata"]["client_name"] == "Registered by openid-client"
+    assert output["metadata"]["registration_access_token"] and output["scope"] == "reports.read"

@@ -93,13 +93,21 @@ const commands = {
       return { refused: error.error || error.code || String(error), description: error.error_description };
     }
   },
+  async register() {
+    // RFC 7591 as openid-client does it (discovery, then POST to registration_endpoint with the initial token),
+    // then a client_credentials grant with the registration it got back.
+    const registered = await client.dynamicClientRegistration(new URL(input.issuer), input.metadata, undefined,
+      { initialAccessToken: input.initial_access_token, execute: [client.allowInsecureRequests] });
+    const tokens = await client.clientCredentialsGrant(registered, { scope: input.scope });
+    return { metadata: registered.clientMetadata(), scope: tokens.scope };
+  },
   async "end-session-url"(config) {
     return { url: client.buildEndSessionUrl(config, input.parameters).href };
   },
 };
 
 try {
-  const config = await configuration();
+  const config = command === "register" ? undefined : await configuration();
   const output = await commands[command](config);
   process.stdout.write(JSON.stringify({ ok: true, ...output }));
 } catch (error) {
