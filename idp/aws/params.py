@@ -17,11 +17,11 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from idp.errors import MissingParameter, ValidationError
+from idp.iam.tags import MAX_TAGS, Tag  # the domain's type; this module only parses it
 
 Params = Mapping[str, str]
 T = TypeVar("T")
 
-MAX_TAGS = 50
 TAG_KEY_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+"
 TAG_VALUE_PATTERN = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*"
 _TAG_PUNCTUATION = frozenset("_.:/=+-@")
@@ -31,14 +31,6 @@ CONTEXT_KEY_TYPES = (
 )
 DEFAULT_MAX_ITEMS = 100
 MARKER_PATTERN = r"[\u0020-\u00FF]+"
-
-
-@dataclass(frozen=True)
-class Tag:
-    """One `Tags.member.N` entry."""
-
-    key: str
-    value: str
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from idp import audit, clock
 from idp.authz.policy_store import bump_authz_version
-from idp.aws.params import Tag
+from idp.iam.tags import Tag
 from idp.errors import AccessDenied, Conflict
 from idp.federation import mapping
 from idp.federation.relying_party import UpstreamIdentity

@@ -13,7 +13,7 @@ from typing import Sequence
 from sqlalchemy import func, select
 
 from idp import clock
-from idp.aws.params import Tag
+from idp.iam.tags import Tag
 from idp.errors import ClientError, Conflict, DeleteConflict, LimitExceeded, NotFound
 from idp.iam import tags as tagging
 from idp.iam import totp

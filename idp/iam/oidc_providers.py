@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from idp import clock
-from idp.aws.params import Tag
+from idp.iam.tags import Tag
 from idp.errors import ClientError, Conflict, LimitExceeded, NotFound, ValidationError
 from idp.iam import tags as tagging
 from models import db

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 
 from idp import clock
 from idp import policy as engine
-from idp.aws.params import Tag
+from idp.iam.tags import Tag
 from idp.errors import AccessDenied, Conflict, DeleteConflict, LimitExceeded, MalformedPolicyDocument, NotFound
 from idp.iam import tags as tagging
 from idp.iam.names import arn

@@ -1,12 +1,21 @@
 """Tags on IAM entities: AWS's merge and removal rules, and the condition keys they supply."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from idp.aws.params import MAX_TAGS, Tag
 from idp.errors import LimitExceeded
 
+MAX_TAGS = 50
 TagList = list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One tag of an IAM entity or session (`Tags.member.N` on the wire)."""
+
+    key: str
+    value: str
 
 
 def as_stored(tags: Iterable[Tag]) -> TagList:

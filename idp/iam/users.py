@@ -6,7 +6,7 @@ from typing import Sequence
 from sqlalchemy import bindparam, func, select
 
 from idp import clock
-from idp.aws.params import Tag
+from idp.iam.tags import Tag
 from idp.errors import Conflict, DeleteConflict, NotFound
 from idp.iam import tags as tagging
 from idp.iam.names import arn
