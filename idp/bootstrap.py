@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from idp.config import Settings
-from idp.errors import ConfigError
+from idp.errors import ConfigError, IdpError
 from idp.iam.accounts import RootCredentials, add_root_access_key, create_account, open_secret, register_issuer
 from idp.iam.aws_managed import ensure_aws_managed_policies
 from idp.keys import keystore
@@ -40,6 +40,8 @@ def bootstrap(app: Flask) -> RootCredentials:
             try:
                 credentials = _ensure_default_account(settings)
                 register_issuer(credentials.account_id, settings.issuer)
+                if settings.upstreams_file is not None:
+                    _apply_upstreams_file(settings.upstreams_file, credentials.account_id)
                 db.session.commit()
             except BaseException:
                 db.session.rollback()
@@ -47,6 +49,16 @@ def bootstrap(app: Flask) -> RootCredentials:
         if credentials.secret_access_key and not settings.root_secret_access_key:
             _write_credentials_file(settings.instance_dir, credentials)
         return credentials
+
+
+def _apply_upstreams_file(path: Path, account_id: str) -> None:
+    """The declarative upstream file: every upstream added or updated at every start, all or none."""
+    from idp.federation import registry
+
+    try:
+        registry.apply_all(registry.read_file(path), account_id)
+    except IdpError as error:
+        raise ConfigError(f"IDP_UPSTREAMS_FILE {path}: {error.message}") from None
 
 
 def _check_connection(settings: Settings) -> None:

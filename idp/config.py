@@ -37,6 +37,7 @@ class Settings:
     key_refresh_seconds: int
     authz_refresh_seconds: int
     dynamic_registration: bool = False
+    upstreams_file: Path | None = None
 
 
 def load_settings(overrides: Mapping | None = None, environ: Mapping | None = None) -> Settings:
@@ -62,6 +63,7 @@ def load_settings(overrides: Mapping | None = None, environ: Mapping | None = No
         key_refresh_seconds=_positive_int(source, "IDP_KEY_REFRESH_SECONDS", 5),
         authz_refresh_seconds=_positive_int(source, "IDP_AUTHZ_REFRESH_SECONDS", 1),
         dynamic_registration=_on_off(source, "IDP_DYNAMIC_REGISTRATION"),
+        upstreams_file=_existing_file(source, "IDP_UPSTREAMS_FILE"),
     )
 
 
@@ -105,6 +107,13 @@ def _on_off(source: Mapping, name: str) -> bool:
     if value not in ("on", "off"):
         raise ConfigError(f"{name} must be on or off, got {value!r}")
     return value == "on"
+
+
+def _existing_file(source: Mapping, name: str) -> Path | None:
+    value = source.get(name) or None
+    if value is not None and not Path(value).is_file():
+        raise ConfigError(f"{name} must name a readable file, got {value!r}")
+    return Path(value) if value else None
 
 
 def _flag(value: str) -> bool:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 from flask import current_app
@@ -10,28 +9,13 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from idp.cli import emit, idp_cli, one_line_errors
-from idp.errors import NotFound, ValidationError
+from idp.errors import NotFound
 from idp.federation import metadata, registry
 from models import db
 from models.account import Account
 
 upstreams_cli = AppGroup("upstreams", help="Upstream OpenID Connect providers (federated sign-in).")
 idp_cli.add_command(upstreams_cli)
-
-
-def _document(path: str) -> dict:
-    """The upstream file: JSON (or YAML when PyYAML is installed and the name ends in .yaml/.yml)."""
-    text = Path(path).read_text()
-    if path.endswith((".yaml", ".yml")):
-        try:
-            import yaml
-        except ImportError:
-            raise ValidationError("YAML upstream files need PyYAML; use JSON") from None
-        return yaml.safe_load(text)
-    try:
-        return json.loads(text)
-    except ValueError as error:
-        raise ValidationError(f"{path} is not valid JSON: {error}") from None
 
 
 def _default_account() -> str:
@@ -51,7 +35,7 @@ def _issuer() -> str:
 @one_line_errors
 def add_command(path: str, as_json: bool) -> None:
     """Register an upstream from its file; prints it with the redirect URI to register upstream."""
-    upstream = registry.add(_document(path), _default_account())
+    upstream = registry.add(registry.read_file(path), _default_account())
     db.session.commit()
     shown = registry.describe(upstream, _issuer())
     emit(shown, as_json, f"upstream {upstream.name}: register {shown['redirect_uri']} at {upstream.issuer}")
@@ -63,7 +47,7 @@ def add_command(path: str, as_json: bool) -> None:
 @one_line_errors
 def update_command(path: str, as_json: bool) -> None:
     """Replace an upstream's configuration with its file (matched by name)."""
-    upstream = registry.update(_document(path), _default_account())
+    upstream = registry.update(registry.read_file(path), _default_account())
     db.session.commit()
     metadata.forget(upstream.name)
     emit(registry.describe(upstream, _issuer()), as_json, f"upstream {upstream.name} updated")
@@ -75,13 +59,8 @@ def update_command(path: str, as_json: bool) -> None:
 @one_line_errors
 def apply_command(path: str, as_json: bool) -> None:
     """Add or update every upstream of a file (one object or a list), all or none: the declarative form for start-up."""
-    document = _document(path)
-    entries = document if isinstance(document, list) else [document]
-    applied = []
-    for entry in entries:
-        exists = isinstance(entry, dict) and registry.find(str(entry.get("name"))) is not None
-        upstream = (registry.update if exists else registry.add)(entry, _default_account())
-        applied.append({**registry.describe(upstream, _issuer()), "action": "updated" if exists else "added"})
+    applied = [{**registry.describe(upstream, _issuer()), "action": action}
+               for upstream, action in registry.apply_all(registry.read_file(path), _default_account())]
     db.session.commit()
     for entry in applied:
         metadata.forget(entry["name"])

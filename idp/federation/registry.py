@@ -9,10 +9,13 @@ into our tokens under the `upstream` claim, see `idp.federation.claims`).
 """
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import yaml
 from sqlalchemy import select
 
 from idp import audit
@@ -113,6 +116,34 @@ def describe(upstream: UpstreamProvider, redirect_base: str) -> dict[str, Any]:
         "claims": rules.get("claims", []), "userinfo": bool(rules.get("userinfo")),
         "link_verified_email": bool(rules.get("link_verified_email")),
     }
+
+
+def read_file(path: str | Path) -> Any:
+    """An upstream file: JSON, or YAML when the name ends in .yaml/.yml; one upstream or a list."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ValidationError(f"cannot read the upstream file {path}: {error.strerror}") from None
+    if path.suffix in (".yaml", ".yml"):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise ValidationError(f"{path} is not valid YAML: {error}") from None
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise ValidationError(f"{path} is not valid JSON: {error}") from None
+
+
+def apply_all(document: Any, default_account: str) -> list[tuple[UpstreamProvider, str]]:
+    """Add or update each upstream of a file's document (one object or a list); ("added"|"updated") per upstream."""
+    entries = document if isinstance(document, list) else [document]
+    applied = []
+    for entry in entries:
+        exists = isinstance(entry, dict) and find(str(entry.get("name"))) is not None
+        applied.append(((update if exists else add)(entry, default_account), "updated" if exists else "added"))
+    return applied
 
 
 def _apply(upstream: UpstreamProvider, document: dict, default_account: str) -> None:
