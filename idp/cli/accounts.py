@@ -1,4 +1,4 @@
-"""`idp bootstrap` and `idp create-account`."""
+"""`idp bootstrap`, `idp create-account` and `idp purge-expired`."""
 from __future__ import annotations
 
 import click
@@ -37,3 +37,14 @@ def create_account_command(as_json: bool, account_id: str | None, alias: str | N
     document = {**credentials.as_json(), "root_password": credentials.root_password}
     emit(document, as_json, f"account {credentials.account_id}, root access key {credentials.access_key_id}, "
          f"secret {credentials.secret_access_key}, root password {credentials.root_password}")
+
+
+@idp_cli.command("purge-expired")
+@click.option("--json", "as_json", is_flag=True)
+@one_line_errors
+def purge_expired_command(as_json: bool) -> None:
+    """Delete expired replay-cache entries, codes, device authorizations and long-ended sessions (run from cron)."""
+    from idp.maintenance import purge_expired
+
+    counts = purge_expired()
+    emit(counts, as_json, ", ".join(f"{count} {kind}" for kind, count in counts.items()) + " purged")
