@@ -38,3 +38,9 @@ def record(
     }])
     if commit:
         db.session.commit()
+
+
+def record_decisions() -> None:
+    """Append the authorization decisions the shared authorizer noted during this request (`g.audit_decisions`)."""
+    for entry in g.pop("audit_decisions", []):
+        record(entry.pop("action"), **entry)

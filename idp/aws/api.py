@@ -141,7 +141,7 @@ def query() -> Response:
     except BaseException as error:
         db.session.rollback()
         # A refused or failed request still leaves its authorization decisions in the log.
-        _record_decisions()
+        audit.record_decisions()
         db.session.commit()
         if isinstance(error, IntegrityError):
             # Two requests raced for the same name: the database's constraint decided.
@@ -158,11 +158,8 @@ def _run(action: QueryAction, call: Call) -> dict | None:
         raise AssertionError(f"{call.service}:{call.action} returned without asking the authorizer")
     if action.mutates and call.caller is not None:
         bump_authz_version(call.caller.account_id)
-    _record_decisions()
+    audit.record_decisions()
     db.session.commit()
     return result
 
 
-def _record_decisions() -> None:
-    for entry in g.pop("audit_decisions", []):
-        audit.record(entry.pop("action"), **entry)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from idp import audit
 from idp.analyzer import catalog as analyzer_catalog
@@ -119,11 +119,11 @@ def rest_action(method: str, rule: str, name: str):
                 result = handler(call, **path_params)
                 if not call.authorized:
                     raise AssertionError(f"{name} returned without asking the authorizer")
-                _record_decisions()
+                audit.record_decisions()
                 db.session.commit()
             except BaseException:
                 db.session.rollback()
-                _record_decisions()
+                audit.record_decisions()
                 db.session.commit()
                 raise
             return jsonify(_wire(result or {}))
@@ -144,11 +144,6 @@ def _wire(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_wire(v) for v in value]
     return value
-
-
-def _record_decisions() -> None:
-    for entry in g.pop("audit_decisions", []):
-        audit.record(entry.pop("action"), **entry)
 
 
 def _catalog():

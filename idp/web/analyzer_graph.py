@@ -8,7 +8,7 @@ authorizer (root always is; `IAMAccessAnalyzerReadOnlyAccess`'s
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
 from idp import audit
@@ -27,14 +27,9 @@ def _render(error: IdpError) -> Response:
     from idp.web.errors import render_error
 
     db.session.rollback()
-    _record_decisions()
+    audit.record_decisions()
     db.session.commit()
     return render_error(error)
-
-
-def _record_decisions() -> None:
-    for entry in g.pop("audit_decisions", []):
-        audit.record(entry.pop("action"), **entry)
 
 
 @blueprint.get("/analyzer/graph")
@@ -53,7 +48,7 @@ def graph_page() -> Response | str:
         picture = picture.reachable_from(principal)
     elif resource is not None:
         picture = picture.reaching(resource)
-    _record_decisions()
+    audit.record_decisions()
     db.session.commit()
     title = f"Reachable from {principal}" if principal else (f"Who reaches {resource}" if resource else
                                                                f"Account {session.account_id}")

@@ -1,7 +1,7 @@
 """Access analyzer: analyzers, their findings, and registered resource policies.
 
 Revision ID: b1c2d3e4f504
-Revises: b1c2d3e4f503
+Revises: b1c2d3e4f501
 Create Date: 2026-12-01 20:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b1c2d3e4f504'
-down_revision = 'b1c2d3e4f503'
+down_revision = 'b1c2d3e4f501'
 branch_labels = None
 depends_on = None
 
