@@ -31,6 +31,7 @@ db = SQLAlchemy(model_class=Base)
 from . import (  # noqa: E402,F401
     access_key,
     account,
+    api_resource,
     audit,
     federation,
     finding,

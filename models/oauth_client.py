@@ -69,6 +69,9 @@ class OAuthClient(Base):
     # Trusted (first-party) clients skip the consent page.
     is_trusted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Accounts (other than its own) whose users this client may sign in: None = its own account only,
+    # ["*"] = every account, else a list of 12-digit account ids (`clients create --multi-account`).
+    admitted_accounts: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[Timestamp]
 

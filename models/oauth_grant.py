@@ -37,6 +37,8 @@ class AuthorizationCode(Base):
     )
     redirect_uri: Mapped[str] = mapped_column(String(2048), nullable=False)
     scope: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # RFC 8707 resource indicators the request named (API identifiers); the access token's `aud`.
+    resources: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     nonce: Mapped[str | None] = mapped_column(String(512))
     code_challenge: Mapped[str | None] = mapped_column(String(128))
     code_challenge_method: Mapped[str | None] = mapped_column(String(16))
@@ -75,6 +77,8 @@ class RefreshTokenFamily(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     scope: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # RFC 8707 resource indicators granted with this grant (API identifiers).
+    resources: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     browser_session_id: Mapped[str | None] = mapped_column(
         ForeignKey("browser_sessions.id_hash", ondelete="SET NULL"), index=True
     )
@@ -170,6 +174,7 @@ class DeviceAuthorization(Base):
         ForeignKey("oauth_clients.id", ondelete="CASCADE"), nullable=False, index=True
     )
     scope: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    resources: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     interval: Mapped[int] = mapped_column(nullable=False, default=5)
     created_at: Mapped[CreatedAt]
