@@ -154,3 +154,13 @@ class InvalidLogoutRequest(ClientError):
     """An end-session request that must not be honoured, and so never redirects (OIDC RP-Initiated Logout 2)."""
 
     code = "InvalidLogoutRequest"
+
+
+class InvalidRedirectUri(ValidationError):
+    """A (post-logout) redirect URI that may not be registered (RFC 8252, OAuth 2.1); `field` names its list."""
+
+    oauth_error = "invalid_redirect_uri"
+
+    def __init__(self, message: str, *, field: str = "redirect_uris"):
+        super().__init__(message)
+        self.field = field

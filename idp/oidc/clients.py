@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -19,10 +20,11 @@ from sqlalchemy import select
 
 from idp import audit
 from idp.authz.policy_store import bump_authz_version
-from idp.errors import NotFound, ValidationError
+from idp.errors import InvalidRedirectUri, NotFound, ValidationError
 from idp.iam.accounts import register_issuer
 from idp.iam.oidc_providers import add_client_id, remove_client_id
 from idp.oidc.exchange_policy import checked_document
+from idp.oidc.redirects import checked_redirect_uri
 from models import db
 from models.account import Account
 from models.oauth_client import TOKEN_ENDPOINT_AUTH_METHODS, OAuthClient
@@ -147,7 +149,8 @@ def create(spec: ClientSpec, account_id: str | None = None) -> tuple[OAuthClient
         raise ValidationError("a client needs a --name")
     client = OAuthClient(client_id=secrets.token_urlsafe(18), account_id=account_id, name=spec.name,
                          redirect_uris=[], post_logout_redirect_uris=[])
-    _apply(client, spec, creating=True)
+    with _redirect_refusals_audited(None, account_id):
+        _apply(client, spec, creating=True)
     secret = None
     if client.token_endpoint_auth_method in ("client_secret_basic", "client_secret_post"):
         secret = secrets.token_urlsafe(32)
@@ -164,7 +167,8 @@ def create(spec: ClientSpec, account_id: str | None = None) -> tuple[OAuthClient
 def update(client_id: str, spec: ClientSpec, *, rotate_secret: bool = False) -> tuple[OAuthClient, str | None]:
     """Change a client's metadata; rotating gives a new secret (shown once)."""
     client = get(client_id)
-    _apply(client, spec, creating=False)
+    with _redirect_refusals_audited(client.client_id, client.account_id):
+        _apply(client, spec, creating=False)
     secret = None
     uses_secret = client.token_endpoint_auth_method in ("client_secret_basic", "client_secret_post")
     if uses_secret and (rotate_secret or client.secret_hash is None):
@@ -220,9 +224,14 @@ def _apply(client: OAuthClient, spec: ClientSpec, *, creating: bool) -> None:
     if spec.redirect_uris is not None:
         if len(spec.redirect_uris) > MAX_REDIRECT_URIS:
             raise ValidationError(f"at most {MAX_REDIRECT_URIS} redirect URIs")
-        client.redirect_uris = [_redirect_uri(uri) for uri in dict.fromkeys(spec.redirect_uris)]
+        client.redirect_uris = [checked_redirect_uri(uri, public=bool(client.is_public), field="redirect_uris")
+                                for uri in dict.fromkeys(spec.redirect_uris)]
     if spec.post_logout_redirect_uris is not None:
-        client.post_logout_redirect_uris = [_redirect_uri(uri) for uri in dict.fromkeys(spec.post_logout_redirect_uris)]
+        if len(spec.post_logout_redirect_uris) > MAX_REDIRECT_URIS:
+            raise ValidationError(f"at most {MAX_REDIRECT_URIS} post-logout redirect URIs")
+        client.post_logout_redirect_uris = [
+            checked_redirect_uri(uri, public=bool(client.is_public), field="post_logout_redirect_uris")
+            for uri in dict.fromkeys(spec.post_logout_redirect_uris)]
     if spec.token_exchange_policy is not None:
         client.token_exchange_policy = checked_document(spec.token_exchange_policy, client.client_id)
     if spec.backchannel_logout_uri is not None:
@@ -262,6 +271,18 @@ def _apply(client: OAuthClient, spec: ClientSpec, *, creating: bool) -> None:
         client.jwks_uri = spec.jwks_uri
     if client.token_endpoint_auth_method == "private_key_jwt" and not (client.jwks or client.jwks_uri):
         raise ValidationError("private_key_jwt clients need --jwks or --jwks-uri")
+
+
+@contextmanager
+def _redirect_refusals_audited(client_id: str | None, account_id: str):
+    """A refused redirect URI keeps nothing of the change and leaves one committed audit event."""
+    try:
+        yield
+    except InvalidRedirectUri as error:
+        db.session.rollback()
+        audit.record("oauth:RefuseRedirectUri", resource=client_id, decision="Deny", account_id=account_id,
+                     detail={"field": error.field, "reason": error.message[:300]}, commit=True)
+        raise
 
 
 def _redirect_uri(uri: str) -> str:

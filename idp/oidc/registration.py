@@ -17,7 +17,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from idp import clock
-from idp.errors import NotFound, OAuthError, ValidationError
+from idp.errors import InvalidRedirectUri, NotFound, OAuthError, ValidationError
 from idp.keys import jwt, sign_token, verify_own_token
 from idp.oidc import clients, tokens
 from models import db
@@ -172,9 +172,10 @@ def _checked(action):
     """`clients` refusals as RFC 7591 3.2.2 errors (a redirect URI refusal has its own code)."""
     try:
         return action()
+    except InvalidRedirectUri as error:
+        raise OAuthError(error.oauth_error, error.message) from None
     except ValidationError as error:
-        code = "invalid_redirect_uri" if "redirect" in error.message.lower() else "invalid_client_metadata"
-        raise OAuthError(code, error.message) from None
+        raise OAuthError("invalid_client_metadata", error.message) from None
     except NotFound as error:
         raise OAuthError("invalid_client_metadata", error.message) from None
 
