@@ -8,6 +8,13 @@ stops working at once on every instance.
 
 Temporary credentials (`ASIA...` with `X-Amz-Security-Token`) need no stored
 key: the token is opened first and its sealed secret verifies the signature.
+
+Credentials are used only where they are valid, for every SigV4 surface (the
+Query API, Access Analyzer's rest-json, `POST /authorize`):
+- the signature's credential scope must name the service the request
+  addresses (`sigv4.verify`), so a signature made for STS never reaches IAM;
+- GetSessionToken credentials are limited by their origin, read from the
+  session token and never from the signature (`check_session_reach`).
 """
 from __future__ import annotations
 
@@ -21,14 +28,15 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from idp import clock
+from idp import audit, clock
 from idp.authz import sigv4
 from idp.authz.policy_store import authz_version
 from idp.authz.principals import Caller, root_principal, user_principal
-from idp.errors import AuthenticationError
+from idp.errors import AccessDenied, AuthenticationError
 from idp.iam.accounts import open_secret
 from idp.policy import RequestPrincipal
 from idp.sts import sessions
+from idp.sts.session_tokens import SessionToken
 from models import db
 from models.access_key import AccessKey
 
@@ -52,6 +60,8 @@ class KnownKey:
 
 
 TEMPORARY_PREFIX = "ASIA"
+# AWS: GetSessionToken credentials "cannot call any STS API except AssumeRole or GetCallerIdentity".
+USER_SESSION_STS_ACTIONS = frozenset({"sts:AssumeRole", "sts:GetCallerIdentity"})
 
 
 def invalid_token() -> AuthenticationError:
@@ -107,11 +117,27 @@ def known_key(access_key_id: str) -> KnownKey | None:
     return loaded
 
 
-def authenticate(request: sigv4.SignedRequest, services: frozenset[str], *, unsigned_payload: bool = True) -> Caller:
-    """Verify the request's signature with the stored key or the session token it names; return the caller."""
-    token = _presented_token(request)
-    if token is not None:
-        return _authenticate_temporary(request, token, services, unsigned_payload)
+def authenticate(request: sigv4.SignedRequest, service: str, *, action: str | None = None,
+                 unsigned_payload: bool = True) -> Caller:
+    """Verify a request addressed to `service` (calling `action`, e.g. `sts:AssumeRole`, when known).
+
+    The signature is checked with the stored key or the session token it names;
+    the credential scope must name `service`; temporary credentials must be
+    valid for `service` and `action` by their origin. Returns the caller.
+    """
+    try:
+        token = _presented_token(request)
+        if token is not None:
+            return _authenticate_temporary(request, token, service, action, unsigned_payload)
+        return _authenticate_long_term(request, service, unsigned_payload)
+    except sigv4.ServiceScopeMismatch as refused:
+        audit.record("sigv4:ServiceScopeMismatch", actor=refused.access_key_id, resource=refused.addressed,
+                     decision="Deny", detail={"scoped": refused.scoped[:64], "addressed": refused.addressed},
+                     commit=True)
+        raise
+
+
+def _authenticate_long_term(request: sigv4.SignedRequest, service: str, unsigned_payload: bool) -> Caller:
     found: dict[str, KnownKey] = {}
 
     def secret_for(access_key_id: str) -> str | None:
@@ -121,7 +147,7 @@ def authenticate(request: sigv4.SignedRequest, services: frozenset[str], *, unsi
         found["key"] = key
         return key.secret
 
-    verified = sigv4.verify(request, clock.now(), secret_for, services, allow_unsigned_payload=unsigned_payload)
+    verified = sigv4.verify(request, clock.now(), secret_for, service, allow_unsigned_payload=unsigned_payload)
     if verified.session_token is not None:
         raise invalid_token()  # a long-term key never comes with a session token
     key = found["key"]
@@ -131,7 +157,7 @@ def authenticate(request: sigv4.SignedRequest, services: frozenset[str], *, unsi
 
 
 def _authenticate_temporary(
-    request: sigv4.SignedRequest, token: str, services: frozenset[str], unsigned_payload: bool
+    request: sigv4.SignedRequest, token: str, service: str, action: str | None, unsigned_payload: bool
 ) -> Caller:
     # The token is opened before the signature is checked: its sealed secret is the signing secret.
     now = clock.now()  # one reading for the token's expiry and the signature's time window
@@ -142,13 +168,36 @@ def _authenticate_temporary(
             access_key_id, session.access_key_id)
         return session.secret_access_key if matches else None
 
-    verified = sigv4.verify(request, now, secret_for, services, allow_unsigned_payload=unsigned_payload)
+    verified = sigv4.verify(request, now, secret_for, service, allow_unsigned_payload=unsigned_payload)
     if verified.session_token != token:
         raise invalid_token()
-    if not session.is_role_session and session.mfa_auth_time is None and verified.service == "iam":
-        # AWS: GetSessionToken credentials call IAM only when MFA was used to get them.
-        raise invalid_token()
+    check_session_reach(session, service, action)
     return sessions.caller_for(token, session, verified.region)
+
+
+def check_session_reach(session: SessionToken, service: str, action: str | None) -> None:
+    """Refuse a call that credentials of this origin may not make, as AWS does.
+
+    GetSessionToken credentials reach IAM only when MFA was used to get them
+    (AWS answers `InvalidClientTokenId` otherwise) and, MFA or not, call no STS
+    action but AssumeRole and GetCallerIdentity (`AccessDenied`). Role
+    sessions are limited by their policies alone.
+    """
+    if session.is_role_session:
+        return
+    if service == "iam" and session.mfa_auth_time is None:
+        _audit_reach(session, service, "iam without MFA")
+        raise invalid_token()
+    if service == "sts" and action is not None and action not in USER_SESSION_STS_ACTIONS:
+        _audit_reach(session, action, "sts action outside AssumeRole and GetCallerIdentity")
+        raise AccessDenied(f"Cannot call {action.partition(':')[2]} with session credentials")
+
+
+def _audit_reach(session: SessionToken, resource: str, reason: str) -> None:
+    audit.record("sts:SessionCredentialsOutOfReach", actor=session.principal_arn, resource=resource,
+                 decision="Deny", account_id=session.account_id,
+                 detail={"origin": "GetSessionToken", "mfa": session.mfa_auth_time is not None, "reason": reason},
+                 commit=True)
 
 
 def _touch(key: KnownKey, verified: sigv4.VerifiedSignature) -> None:

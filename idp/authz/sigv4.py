@@ -109,6 +109,16 @@ class _Credentials(NamedTuple):
     presigned: bool
 
 
+class ServiceScopeMismatch(AuthenticationError):
+    """The credential scope names another service than the one the request addresses."""
+
+    code = "SignatureDoesNotMatch"
+
+    def __init__(self, access_key_id: str, scoped: str, addressed: str):
+        super().__init__(f"Credential should be scoped to correct service: '{addressed}'. ")
+        self.access_key_id, self.scoped, self.addressed = access_key_id, scoped, addressed
+
+
 def _incomplete(message: str) -> AuthenticationError:
     return AuthenticationError(message, code="IncompleteSignature", status=400)
 
@@ -252,7 +262,7 @@ def _check_time(creds: _Credentials, signed_at: datetime, now: datetime) -> date
     return expires
 
 
-def _check_scope(creds: _Credentials, services: frozenset[str] | set[str]) -> tuple[str, str, str, str]:
+def _check_scope(creds: _Credentials, addressed: str) -> tuple[str, str, str, str]:
     parts = creds.credential.split("/")
     if len(parts) != 5:
         raise _incomplete(
@@ -262,9 +272,10 @@ def _check_scope(creds: _Credentials, services: frozenset[str] | set[str]) -> tu
     access_key_id, date, region, service, terminator = parts
     if terminator != TERMINATOR:
         raise _mismatch(f"Credential should be scoped with a valid terminator: '{TERMINATOR}', not '{terminator}'.")
-    if service not in services:
-        expected = "' or '".join(sorted(services))
-        raise _mismatch(f"Credential should be scoped to correct service: '{expected}'. ")
+    if service != addressed:
+        # A signature is valid only for the service its scope names: one service's credentials
+        # (or a signature meant for it) never reach another through a shared endpoint.
+        raise ServiceScopeMismatch(access_key_id, service, addressed)
     if not region:
         raise _mismatch(f"Credential should be scoped to a valid region, not '{region}'. ")
     if date != creds.amz_date[:8]:
@@ -319,11 +330,15 @@ def verify(
     request: SignedRequest,
     now: datetime,
     secret_for: SecretLookup,
-    services: frozenset[str] | set[str],
+    service: str,
     *,
     allow_unsigned_payload: bool = True,
 ) -> VerifiedSignature:
-    """Verify a SigV4-signed request as AWS does, or raise `AuthenticationError` with AWS's code."""
+    """Verify a SigV4-signed request addressed to `service` as AWS does, or raise `AuthenticationError`.
+
+    The credential scope must name `service`, the service the request addresses
+    (decided by the adapter from what it serves, never from the signature).
+    """
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
     elif now.tzinfo is not timezone.utc:
@@ -332,7 +347,7 @@ def verify(
     pairs = query_pairs(request.query_string)
     creds = _credentials(headers, pairs)
     signed_at = _parse_amz_date(creds.amz_date)
-    access_key_id, date, region, service = _check_scope(creds, services)
+    access_key_id, date, region, _ = _check_scope(creds, service)
     expires = _check_time(creds, signed_at, now)
     signed_names = _signed_header_names(creds, headers)
     payload_hash = _payload_hash(request, headers, allow_unsigned_payload)

@@ -77,7 +77,6 @@ SERVICES = {
     )
 }
 BY_VERSION = {s.version: s for s in SERVICES.values()}
-SIGNING_SERVICES = frozenset(SERVICES)
 
 
 def query_action(service: str, name: str, *, unsigned: bool = False, public: bool = False,
@@ -130,9 +129,13 @@ def query() -> Response:
         raise MissingParameter("The request must contain the parameter Version")
     service = BY_VERSION.get(version)
     action = service.actions.get(name) if service else None
-    # Authenticate before saying whether an action exists, as AWS does.
+    # Authenticate before saying whether an action exists, as AWS does. The request addresses
+    # the service its Version names (IAM, like the error namespace, when it names none we
+    # serve); the signature must be scoped to that service and no other.
     unsigned = action is not None and action.unsigned
-    caller = None if unsigned else credentials.authenticate(signed, SIGNING_SERVICES, unsigned_payload=False)
+    addressed = service.name if service else "iam"
+    caller = None if unsigned else credentials.authenticate(
+        signed, addressed, action=f"{addressed}:{name}" if action else None, unsigned_payload=False)
     if action is None:
         raise InvalidAction(f"Could not find operation {name} for version {version}")
     call = Call(service.name, name, params, caller)

@@ -110,7 +110,8 @@ def rest_action(method: str, rule: str, name: str):
     def register(handler: Handler) -> Handler:
         def view(**path_params: str) -> Response:
             signed = signed_request()
-            caller = credentials.authenticate(signed, frozenset({SIGNING_SERVICE}), unsigned_payload=False)
+            caller = credentials.authenticate(signed, SIGNING_SERVICE, action=f"{SIGNING_SERVICE}:{name}",
+                                             unsigned_payload=False)
             body = request.get_json(silent=True) if request.get_data(cache=True) else {}
             if not isinstance(body, dict):
                 raise ValidationError("The request body must be a JSON object")

@@ -19,7 +19,7 @@ from botocore.credentials import Credentials
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from idp.authz.sigv4 import SignedRequest, VerifiedSignature, verify
+from idp.authz.sigv4 import ServiceScopeMismatch, SignedRequest, VerifiedSignature, verify
 from idp.authz.sigv4_canonical import SigningKeyCache, canonical_uri, remove_dot_segments
 from idp.errors import AuthenticationError
 
@@ -27,7 +27,6 @@ KEY = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 TOKEN = "FwoGZXIvYXdzEXAMPLE//token+with/slashes="
 ENDPOINT = "http://localhost:5000/"
-SERVICES = frozenset({"iam", "sts"})
 FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
 LIST_USERS = b"Action=ListUsers&Version=2010-05-08"
 EXPIRED_PREFIX = "Signature expired: "
@@ -80,8 +79,9 @@ def signed_at(request: SignedRequest) -> datetime:
     return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
 
 
-def check(request: SignedRequest, now: datetime | None = None, **options) -> VerifiedSignature:
-    return verify(request, now or signed_at(request), secret_for, SERVICES, **options)
+def check(request: SignedRequest, now: datetime | None = None, *, service: str = "iam", **options) -> VerifiedSignature:
+    """Verify as the server does for a request addressed to `service`."""
+    return verify(request, now or signed_at(request), secret_for, service, **options)
 
 
 def refused(request: SignedRequest, code: str, now: datetime | None = None, **options) -> AuthenticationError:
@@ -230,7 +230,7 @@ def test_wrong_secret_is_refused_with_botocores_canonical_request_in_the_message
 def test_unknown_access_key_is_an_invalid_client_token():
     request = received(sign(headers=FORM))
     with pytest.raises(AuthenticationError) as caught:
-        verify(request, signed_at(request), lambda key: None, SERVICES)
+        verify(request, signed_at(request), lambda key: None, "iam")
     assert caught.value.code == "InvalidClientTokenId" and caught.value.status == 403
     assert caught.value.message == "The security token included in the request is invalid."
 
@@ -239,7 +239,7 @@ def test_rotated_secret_does_not_reuse_the_cached_signing_key():
     request = received(sign(headers=FORM))
     check(request)
     with pytest.raises(AuthenticationError):
-        verify(request, signed_at(request), lambda key: "rotated", SERVICES)
+        verify(request, signed_at(request), lambda key: "rotated", "iam")
 
 
 def test_payload_hash_header_must_match_the_body():
@@ -308,12 +308,16 @@ def test_scope_date_must_match_the_request_date():
     )
 
 
-def test_service_must_be_one_the_caller_allows():
-    error = refused(received(sign(service="s3")), "SignatureDoesNotMatch")
-    assert error.message == "Credential should be scoped to correct service: 'iam' or 'sts'. "
-    request = received(sign(service="sts"))
-    with pytest.raises(AuthenticationError, match="correct service: 'iam'"):
-        verify(request, signed_at(request), secret_for, {"iam"})
+def test_scope_must_name_the_addressed_service():
+    for signed_for in ("s3", "sts", "IAM", "iam "):
+        error = refused(received(sign(service=signed_for)), "SignatureDoesNotMatch")
+        assert isinstance(error, ServiceScopeMismatch)
+        assert error.message == "Credential should be scoped to correct service: 'iam'. "
+        assert (error.scoped, error.addressed, error.access_key_id) == (signed_for, "iam", KEY)
+    request = received(sign(service="iam"))
+    with pytest.raises(ServiceScopeMismatch, match=r"correct service: 'sts'\. $"):
+        check(request, service="sts")
+    assert check(request).service == "iam"
 
 
 @pytest.mark.parametrize(
@@ -404,23 +408,23 @@ def presigned(**options) -> SignedRequest:
 def test_presigned_url_is_valid_until_it_expires():
     request = presigned()
     signed = signed_at(request)
-    result = check(request, signed)
+    result = check(request, signed, service="sts")
     assert result.presigned and result.service == "sts" and result.expires == signed + timedelta(seconds=60)
-    assert check(request, signed + timedelta(seconds=60)).presigned
-    error = refused(request, "RequestExpired", signed + timedelta(seconds=61))
+    assert check(request, signed + timedelta(seconds=60), service="sts").presigned
+    error = refused(request, "RequestExpired", signed + timedelta(seconds=61), service="sts")
     assert error.status == 400 and error.message.startswith("Request has expired.")
-    refused(request, "SignatureDoesNotMatch", signed - timedelta(minutes=6))
+    refused(request, "SignatureDoesNotMatch", signed - timedelta(minutes=6), service="sts")
 
 
 def test_presigned_url_carries_its_session_token():
-    assert check(presigned(token=TOKEN)).session_token == TOKEN
+    assert check(presigned(token=TOKEN), service="sts").session_token == TOKEN
 
 
 def test_presigned_url_parameters_are_signed():
     request = presigned()
     for old, new in [("GetCallerIdentity", "GetSessionToken"), ("X-Amz-Expires=60", "X-Amz-Expires=600")]:
         refused(dataclasses.replace(request, query_string=request.query_string.replace(old, new)),
-                "SignatureDoesNotMatch", signed_at(request))
+                "SignatureDoesNotMatch", signed_at(request), service="sts")
 
 
 @pytest.mark.parametrize(
@@ -437,14 +441,14 @@ def test_presigned_url_parameters_are_signed():
 def test_presigned_parameters_are_validated(old, new, fragment):
     request = presigned()
     broken = dataclasses.replace(request, query_string=request.query_string.replace(old, new))
-    error = refused(broken, "IncompleteSignature", signed_at(request))
+    error = refused(broken, "IncompleteSignature", signed_at(request), service="sts")
     assert fragment in error.message
 
 
 def test_header_and_query_authentication_together_are_refused():
     request = presigned()
     both = dataclasses.replace(request, headers=request.headers + (("authorization", "AWS4-HMAC-SHA256 x"),))
-    refused(both, "IncompleteSignature", signed_at(request))
+    refused(both, "IncompleteSignature", signed_at(request), service="sts")
 
 
 # --- building blocks -------------------------------------------------------------------------

@@ -123,3 +123,116 @@ def test_unknown_actions_are_named_only_to_authenticated_callers(live_server, ro
     response = send(signed(root, live_server.url + "/", body="Action=Nope&Version=2010-05-08"))
     assert response.status_code == 400 and code(response) == "InvalidAction"
     assert "Could not find operation Nope for version 2010-05-08" in response.text
+
+
+# --- class 5: credentials are used only where they are valid ----------------------------------
+
+
+def scope_events(db, action):
+    from sqlalchemy import select
+
+    from models.audit import AuditEvent
+
+    db.session.expire_all()
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def signed_for(keys, url, service, body, headers=FORM):
+    """`body` POSTed to the Query endpoint, signed by botocore with the credential scope of `service`."""
+    request = AWSRequest(method="POST", url=url, data=body, headers=dict(headers))
+    SigV4Auth(Credentials(keys.access_key_id, keys.secret_access_key, getattr(keys, "session_token", None)),
+              service, "us-east-1").add_auth(request)
+    return send(request)
+
+
+def test_an_iam_request_signed_for_sts_is_refused_and_changes_nothing(live_server, root, iam, db):
+    body = "Action=CreateUser&Version=2010-05-08&UserName=mallory"
+    response = signed_for(root, live_server.url + "/", "sts", body)
+    assert response.status_code == 403 and code(response) == "SignatureDoesNotMatch"
+    assert "<Message>Credential should be scoped to correct service: 'iam'. </Message>" in response.text
+    assert iam.list_users()["Users"] == []
+    [event] = scope_events(db, "sigv4:ServiceScopeMismatch")
+    assert (event.decision, event.actor, event.resource) == ("Deny", root.access_key_id, "iam")
+    assert event.detail == {"scoped": "sts", "addressed": "iam"}
+
+
+def test_an_sts_request_signed_for_iam_is_refused_and_mints_nothing(live_server, root):
+    response = signed_for(root, live_server.url + "/", "iam", "Action=GetSessionToken&Version=2011-06-15")
+    assert response.status_code == 403 and code(response) == "SignatureDoesNotMatch"
+    assert "Credential should be scoped to correct service: 'sts'. " in response.text
+    assert "<Credentials>" not in response.text
+
+
+def test_each_service_accepts_its_own_scope(live_server, root):
+    assert "<ListUsersResult>" in signed_for(root, live_server.url + "/", "iam",
+                                             "Action=ListUsers&Version=2010-05-08").text
+    assert "<GetCallerIdentityResult>" in signed_for(root, live_server.url + "/", "sts",
+                                                     "Action=GetCallerIdentity&Version=2011-06-15").text
+
+
+@pytest.fixture
+def session_keys(live_server, iam):
+    """GetSessionToken credentials (no MFA) of a user allowed everything, and the user's long-term keys."""
+    from tests.sts import Keys, client, document
+
+    iam.create_user(UserName="bob")
+    iam.put_user_policy(UserName="bob", PolicyName="all", PolicyDocument=document(
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}))
+    key = iam.create_access_key(UserName="bob")["AccessKey"]
+    bob = Keys(key["AccessKeyId"], key["SecretAccessKey"])
+    return Keys.of(client(live_server, "sts", bob).get_session_token()["Credentials"]), bob
+
+
+@pytest.mark.parametrize("scope", ["iam", "sts"])
+def test_session_token_credentials_without_mfa_never_reach_iam(live_server, iam, db, session_keys, scope):
+    keys, _ = session_keys
+    response = signed_for(keys, live_server.url + "/", scope, "Action=CreateUser&Version=2010-05-08&UserName=m")
+    assert response.status_code == 403
+    # Signed for STS, the scope rule answers first; signed for IAM, the origin rule does (as AWS).
+    assert code(response) == ("InvalidClientTokenId" if scope == "iam" else "SignatureDoesNotMatch")
+    assert [u["UserName"] for u in iam.list_users()["Users"]] == ["bob"]
+    if scope == "iam":
+        [event] = scope_events(db, "sts:SessionCredentialsOutOfReach")
+        assert (event.decision, event.resource) == ("Deny", "iam")
+        assert event.actor.endswith(":user/bob") and event.detail["mfa"] is False
+
+
+def test_session_token_credentials_call_only_assume_role_and_get_caller_identity_on_sts(
+        live_server, iam, root, db, session_keys):
+    from botocore.exceptions import ClientError
+
+    from tests.sts import client, document, error_of
+
+    keys, _ = session_keys
+    sts = client(live_server, "sts", keys)
+    assert sts.get_caller_identity()["Arn"].endswith(":user/bob")
+    arn = iam.create_role(RoleName="r", AssumeRolePolicyDocument=document({
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{root.account_id}:user/bob"},
+        "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    assert sts.assume_role(RoleArn=arn, RoleSessionName="session")["Credentials"]["AccessKeyId"].startswith("ASIA")
+    for call, name in ((lambda: sts.get_access_key_info(AccessKeyId=root.access_key_id), "GetAccessKeyInfo"),
+                       (lambda: sts.decode_authorization_message(EncodedMessage="x"), "DecodeAuthorizationMessage"),
+                       (lambda: sts.get_session_token(), "GetSessionToken")):
+        with pytest.raises(ClientError) as refused:
+            call()
+        assert error_of(refused) == ("AccessDenied", f"Cannot call {name} with session credentials")
+    denied = scope_events(db, "sts:SessionCredentialsOutOfReach")
+    assert sorted(e.resource for e in denied) == [
+        "sts:DecodeAuthorizationMessage", "sts:GetAccessKeyInfo", "sts:GetSessionToken"]
+
+
+def test_role_session_credentials_are_limited_by_policy_alone(live_server, iam, root, session_keys):
+    from tests.sts import client, document
+
+    _, bob = session_keys
+    arn = iam.create_role(RoleName="admin", AssumeRolePolicyDocument=document({
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{root.account_id}:user/bob"},
+        "Action": "sts:AssumeRole"}))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="admin", PolicyName="all", PolicyDocument=document(
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}))
+    from tests.sts import Keys
+
+    role = Keys.of(client(live_server, "sts", bob).assume_role(RoleArn=arn, RoleSessionName="session")["Credentials"])
+    assert [u["UserName"] for u in client(live_server, "iam", role).list_users()["Users"]] == ["bob"]
+    refused = signed_for(role, live_server.url + "/", "sts", "Action=ListUsers&Version=2010-05-08")
+    assert code(refused) == "SignatureDoesNotMatch"

@@ -55,14 +55,14 @@ def test_a_warm_request_reads_nothing_from_the_database(app, live_server, sessio
     keys = session()
     with app.test_request_context("/"):
         request = signed(live_server.url, keys)
-        caller = credentials.authenticate(request, frozenset({"iam"}), unsigned_payload=False)
+        caller = credentials.authenticate(request, "iam", unsigned_payload=False)
         assert decide(caller, "iam:ListUsers", "*").allowed  # cold: the role's policies are loaded
         statements: list[str] = []
         listener = lambda *args: statements.append(args[2])  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
             for _ in range(3):
-                caller = credentials.authenticate(signed(live_server.url, keys), frozenset({"iam"}),
+                caller = credentials.authenticate(signed(live_server.url, keys), "iam",
                                                   unsigned_payload=False)
                 assert decide(caller, "iam:ListUsers", "*").allowed
                 assert not decide(caller, "iam:CreateUser", "*").allowed
