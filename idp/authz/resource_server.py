@@ -93,7 +93,7 @@ def authorize_request(
     if (signed is None) == (token is None):
         raise ValidationError("exactly one of a signed request or a bearer token is required")
     if signed is not None:
-        caller = credentials.authenticate(signed, frozenset({service}), unsigned_payload=True)
+        caller = credentials.authenticate(signed, service, action=action, unsigned_payload=True)
     else:
         identity = identity_for_token(token)
         caller = identity.caller
