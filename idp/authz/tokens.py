@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from idp.authz.principals import Caller, user_principal
 from idp.keys import verify_own_token
-from idp.keys.jwt import InvalidToken, unverified_header
+from idp.keys.jwt import ACCESS_TOKEN, InvalidToken
 from idp.policy import PrincipalType, RequestPrincipal
 from models import db
 from models.account import Account
@@ -27,7 +27,6 @@ from models.user import User
 _ACCOUNT_ID = re.compile(r"\d{12}")
 _USER_ID = re.compile(r"AIDA[A-Z0-9]{1,124}")
 # Registered claims describe the token, not the subject; they are not condition keys.
-ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 _NOT_CONDITION_KEYS = frozenset({"iss", "exp", "nbf", "iat", "jti"})
 
 
@@ -56,10 +55,8 @@ def _default_account() -> str:
 
 def identity_for_token(token: str) -> TokenIdentity:
     """Verify a bearer JWT of this issuer (signature, exp/nbf/iat, iss) and resolve its subject."""
-    claims = verify_own_token(token)
     # RFC 9068 section 4: only an access token is a bearer credential; an ID token (typ JWT) is not.
-    if str(unverified_header(token).get("typ", "")).lower() not in ACCESS_TOKEN_TYPES:
-        raise InvalidToken("the token is not an access token (typ at+jwt)")
+    claims = verify_own_token(token, kind=ACCESS_TOKEN)
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise InvalidToken("token has no subject")

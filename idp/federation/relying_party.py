@@ -130,8 +130,8 @@ def _id_token_claims(upstream: UpstreamProvider, where: metadata.Endpoints, toke
             raise UpstreamUnavailable(f"The signing keys of {upstream.name} could not be fetched.") from None
 
     try:
-        claims = jwt.verify(token, lookup, issuer=upstream.issuer, audience=upstream.client_id,
-                            algorithms=where.id_token_algs)
+        claims = jwt.verify(token, lookup, kind=jwt.ID_TOKEN, issuer=upstream.issuer, audience=upstream.client_id,
+                            algorithms=where.id_token_algs, nonce=nonce)
     except jwt.InvalidToken as error:
         raise UpstreamRefused(f"The ID token from {upstream.name} is not valid: {error.message}.") from None
     audiences = claims["aud"] if isinstance(claims.get("aud"), list) else [claims.get("aud")]

@@ -24,12 +24,13 @@ def sign_token(claims: dict, alg: str = "ES256", *, typ: str = "JWT") -> str:
     return jwt.sign(claims, loaded.key, alg, typ=typ)
 
 
-def verify_own_token(token: str, *, audience=None) -> dict:
-    """Verify a JWT this issuer signed; raise InvalidToken otherwise."""
+def verify_own_token(token: str, *, kind: jwt.TokenKind, audience=None, leeway: int = jwt.LEEWAY_SECONDS) -> dict:
+    """Verify a JWT this issuer signed that is of `kind` (jwt.ID_TOKEN, jwt.ACCESS_TOKEN...); raise InvalidToken otherwise."""
     store = keystore()
 
     def lookup(kid: str):
         loaded = store.verification_key(kid)
         return (loaded.key, loaded.alg) if loaded else None
 
-    return jwt.verify(token, lookup, issuer=current_app.config["IDP_SETTINGS"].issuer, audience=audience)
+    return jwt.verify(token, lookup, issuer=current_app.config["IDP_SETTINGS"].issuer,
+                      audience=audience, kind=kind, leeway=leeway)

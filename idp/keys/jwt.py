@@ -5,12 +5,18 @@ equal to the key's own algorithm (no `none`, no HS with a public key), keys are
 never taken from the token (`jwk`, `jku`, `x5u`, `x5c` are refused), `kid` is
 only a lookup key, every segment is size-limited, and `exp`, `nbf`, `iat`,
 `iss`, `aud` are checked with a small leeway.
+
+Every caller names the one kind of token it accepts (`kind=`, required): the
+verifier checks the header `typ` against that kind and the claims the kind
+must and must not carry, so no token of one kind is accepted as another.
 """
 from __future__ import annotations
 
 import base64
 import json
+import hmac
 import warnings
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from joserfc import jwt
@@ -36,6 +42,89 @@ class InvalidToken(AuthenticationError):
 
     status = 401
     oauth_error = "invalid_token"
+
+
+class WrongTokenKind(InvalidToken):
+    """A JWT that verifies but is not the kind of token this caller accepts."""
+
+    def __init__(self, message: str, *, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+NO_TYP = None  # stands for a header without `typ` in TokenKind.typs
+
+
+@dataclass(frozen=True)
+class TokenKind:
+    """One kind of JWT: the header `typ` values it may carry and the claims it must and must not carry.
+
+    `typ` is compared case-insensitively and without an `application/` prefix (RFC 7515 4.1.9).
+    `signed_typ` is what this product puts in the header when it issues the kind (None: never issued here).
+    """
+
+    name: str
+    typs: frozenset
+    required: tuple[str, ...]
+    forbidden: tuple[str, ...] = ()
+    signed_typ: str | None = None
+    subject_is_issuer: bool = False
+    required_event: str | None = None
+
+    def check(self, header: dict, claims: dict) -> None:
+        """Raise WrongTokenKind unless the header and claims are of this kind."""
+        typ = header.get("typ")
+        if typ is not None and not isinstance(typ, str):
+            raise WrongTokenKind("token typ is not a string", kind=self.name)
+        if _normal_typ(typ) not in self.typs:
+            raise WrongTokenKind(f"a token of typ {typ or '(none)'} is not {self.name}", kind=self.name)
+        missing = [name for name in self.required if name not in claims]
+        if missing:
+            raise WrongTokenKind(f"{self.name} must carry {', '.join(missing)}", kind=self.name)
+        present = [name for name in self.forbidden if name in claims]
+        if present:
+            raise WrongTokenKind(f"{self.name} must not carry {', '.join(present)}", kind=self.name)
+        if self.subject_is_issuer and (claims.get("sub") != claims.get("iss") or not isinstance(claims["sub"], str)):
+            raise WrongTokenKind(f"{self.name} must have sub equal to iss", kind=self.name)
+        if self.required_event is not None:
+            events = claims.get("events")
+            if not isinstance(events, dict) or not isinstance(events.get(self.required_event), dict):
+                raise WrongTokenKind(f"{self.name} must carry the event {self.required_event}", kind=self.name)
+
+
+def _normal_typ(typ: str | None) -> str | None:
+    if typ is None:
+        return None
+    typ = typ.strip().lower()
+    return typ[len("application/"):] if typ.startswith("application/") else typ
+
+
+# OpenID Connect Core 2 / 3.1.3.7. We sign `typ: JWT`; external issuers may leave typ out. A nonce is
+# allowed (its value is checked by verify(nonce=...) where the caller sent one); an event is not.
+ID_TOKEN = TokenKind("an ID token", frozenset({"jwt", NO_TYP}), ("iss", "sub", "aud", "exp", "iat"),
+                     forbidden=("events",), signed_typ="JWT")
+# RFC 9068 2.1-2.2: typ at+jwt, iss, exp, aud, sub, client_id, iat, jti.
+ACCESS_TOKEN = TokenKind("an access token", frozenset({"at+jwt"}),
+                         ("iss", "exp", "aud", "sub", "client_id", "iat", "jti"), forbidden=("events", "nonce"),
+                         signed_typ="at+jwt")
+# OpenID Connect Back-Channel Logout 2.4: iss, aud, iat, exp, jti, events with the logout event; never a nonce.
+LOGOUT_TOKEN = TokenKind("a logout token", frozenset({"logout+jwt"}), ("iss", "aud", "iat", "exp", "jti", "events"),
+                         forbidden=("nonce",), signed_typ="logout+jwt", required_event=LOGOUT_EVENT)
+# RFC 7523 3 / OIDC Core 9: iss = sub = client_id, aud, exp, jti. Never one of the typed tokens we issue.
+CLIENT_ASSERTION = TokenKind("a client assertion", frozenset({"jwt", NO_TYP, "client-authentication+jwt"}),
+                             ("iss", "sub", "aud", "exp", "jti"), forbidden=("events", "nonce"),
+                             subject_is_issuer=True)
+# The initial access token of dynamic registration (idp/oidc/registration.py), bound to one account.
+INITIAL_ACCESS_TOKEN = TokenKind("an initial access token", frozenset({"initial-access+jwt"}),
+                                 ("iss", "sub", "aud", "exp", "iat", "jti", "account"), forbidden=("events", "nonce"),
+                                 signed_typ="initial-access+jwt")
+# AssumeRoleWithWebIdentity from an external issuer, as AWS accepts it: an untyped or `typ: JWT` token (ID tokens,
+# Kubernetes and CI service-account tokens), never a typed access, logout or registration token, never an event.
+WEB_IDENTITY_TOKEN = TokenKind("a web identity token", frozenset({"jwt", NO_TYP}), ("iss", "sub", "aud", "exp"),
+                               forbidden=("events",))
+
+KINDS = (ID_TOKEN, ACCESS_TOKEN, LOGOUT_TOKEN, CLIENT_ASSERTION, INITIAL_ACCESS_TOKEN, WEB_IDENTITY_TOKEN)
 
 
 KeyLookup = Callable[[str], "tuple[Key, str] | None"]
@@ -67,12 +156,19 @@ def verify(
     token: str,
     lookup: KeyLookup,
     *,
+    kind: TokenKind,
     issuer: str | None,
     audience: str | Iterable[str] | None,
     algorithms: Iterable[str] = ASYMMETRIC_ALGS,
     leeway: int = LEEWAY_SECONDS,
+    nonce: str | None = None,
 ) -> dict:
-    """Verify signature and registered claims; return the claims or raise InvalidToken."""
+    """Verify signature, registered claims and that the token is of `kind`; return the claims or raise InvalidToken.
+
+    `nonce`, when given, must equal the token's `nonce` claim (an ID token answering an authentication request).
+    """
+    if not isinstance(kind, TokenKind):
+        raise TypeError("verify() needs kind=, the TokenKind the caller accepts")
     header = unverified_header(token)
     alg = header.get("alg")
     if alg not in set(algorithms) or alg not in ASYMMETRIC_ALGS:
@@ -91,6 +187,9 @@ def verify(
     except (JoseError, ValueError):
         raise InvalidToken("token signature does not verify") from None
     _check_claims(claims, issuer, audience, leeway)
+    kind.check(header, claims)
+    if nonce is not None and not (isinstance(claims.get("nonce"), str) and hmac.compare_digest(claims["nonce"], nonce)):
+        raise InvalidToken("token nonce does not match")
     return claims
 
 

@@ -137,7 +137,7 @@ def _hint_subject(hint: str, client_id: str, refuse) -> str:
         return (loaded.key, loaded.alg) if loaded else None
 
     try:
-        claims = jwt.verify(hint, lookup, issuer=issuer(), audience=client_id, leeway=HINT_LEEWAY)
+        claims = jwt.verify(hint, lookup, kind=jwt.ID_TOKEN, issuer=issuer(), audience=client_id, leeway=HINT_LEEWAY)
     except jwt.InvalidToken:
         refuse("id_token_hint is not an ID token this provider issued to the client.")
     return str(claims.get("sub"))

@@ -53,7 +53,7 @@ def authenticate_private_key_jwt(query_client, request):
         raise InvalidClientError(description="client_id does not match the assertion.", status_code=401)
     keys = _client_keys(client.model)
     try:
-        claims = jwt.verify(assertion, keys.get, issuer=client_id,
+        claims = jwt.verify(assertion, keys.get, kind=jwt.CLIENT_ASSERTION, issuer=client_id,
                             audience=[issuer(), f"{issuer()}/oauth2/token", request.uri.split("?")[0]])  # uri is on the issuer
     except jwt.InvalidToken as error:
         raise InvalidClientError(description=f"The client assertion is invalid: {error.message}.",

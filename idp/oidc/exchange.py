@@ -89,7 +89,8 @@ def _own(value: str, token_type: str, role: str) -> PresentedToken:
     if typ != wanted or typ not in (tokens.ACCESS_TOKEN_TYP, "JWT"):
         raise InvalidGrantError(f"The {role}_token is not a token of type {token_type}.")
     try:
-        claims = verify_own_token(value, audience=tokens.issuer() if typ == tokens.ACCESS_TOKEN_TYP else None)
+        claims = verify_own_token(value, kind=jwt.ACCESS_TOKEN if typ == tokens.ACCESS_TOKEN_TYP else jwt.ID_TOKEN,
+                                  audience=tokens.issuer() if typ == tokens.ACCESS_TOKEN_TYP else None)
     except jwt.InvalidToken as error:
         expired = "expired" in error.message
         raise InvalidGrantError(f"The {role}_token has expired." if expired else

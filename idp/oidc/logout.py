@@ -87,9 +87,8 @@ def verify_hint(value: str) -> dict:
         return (loaded.key, loaded.alg) if loaded else None
 
     try:
-        if jwt.unverified_header(value).get("typ", "JWT") != "JWT":
-            raise jwt.InvalidToken("not an ID token")  # access and logout tokens are not hints
-        return jwt.verify(value, lookup, issuer=issuer(), audience=None, leeway=HINT_LEEWAY)
+        # Access and logout tokens are not hints: the verifier accepts ID tokens only.
+        return jwt.verify(value, lookup, kind=jwt.ID_TOKEN, issuer=issuer(), audience=None, leeway=HINT_LEEWAY)
     except jwt.InvalidToken:
         raise InvalidLogoutRequest("The id_token_hint is not an ID token issued by this provider.") from None
 

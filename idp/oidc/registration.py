@@ -50,9 +50,9 @@ def initial_access_token(account_id: str, lifetime: int = DEFAULT_INITIAL_LIFETI
 def account_of_initial_token(value: str | None) -> str:
     """The account an initial access token registers into; 401 invalid_token otherwise."""
     try:
-        if not value or jwt.unverified_header(value).get("typ") != INITIAL_TOKEN_TYP:
-            raise jwt.InvalidToken("not an initial access token")
-        claims = verify_own_token(value, audience=endpoint())
+        if not value:
+            raise jwt.InvalidToken("no initial access token")
+        claims = verify_own_token(value, kind=jwt.INITIAL_ACCESS_TOKEN, audience=endpoint())
     except jwt.InvalidToken:
         raise OAuthError("invalid_token", "A valid initial access token is required to register a client.",
                          status=401) from None

@@ -64,7 +64,7 @@ def verified_access_token(value: str) -> dict | None:
     try:
         if jwt.unverified_header(value).get("typ") != tokens.ACCESS_TOKEN_TYP:
             return None
-        return verify_own_token(value, audience=tokens.issuer())
+        return verify_own_token(value, kind=jwt.ACCESS_TOKEN, audience=tokens.issuer())
     except jwt.InvalidToken:
         return None
 

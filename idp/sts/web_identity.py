@@ -160,14 +160,17 @@ def _verified_claims(token: str, kid: str | None, issuer: str) -> dict:
             found[wanted] = _issuer_key(issuer, wanted)
         return found[wanted]
 
+    kind = token_kind(issuer)
     try:
-        return jwt.verify(token, lookup, issuer=issuer, audience=None)
+        return jwt.verify(token, lookup, kind=kind, issuer=issuer, audience=None)
+    except jwt.WrongTokenKind as error:
+        raise InvalidIdentityToken(f"The web identity token could not be validated: {error.message}.") from None
     except jwt.InvalidToken as error:
         if kid is not None and kid in found and found[kid] is None:
             raise InvalidIdentityToken(NO_KEY) from None
         reason = error.message
     try:
-        claims = jwt.verify(token, lookup, issuer=issuer, audience=None, leeway=IGNORE_TIME)
+        claims = jwt.verify(token, lookup, kind=kind, issuer=issuer, audience=None, leeway=IGNORE_TIME)
     except jwt.InvalidToken as error:
         raise InvalidIdentityToken(f"The web identity token could not be validated: {error.message}.") from None
     now = int(clock.now().timestamp())
@@ -176,6 +179,15 @@ def _verified_claims(token: str, kid: str | None, issuer: str) -> dict:
             f"Token expired: current date/time {now} must be before the expiration date/time {int(claims['exp'])}"
         )
     raise InvalidIdentityToken(f"The web identity token could not be validated: {reason}.")
+
+
+def token_kind(issuer: str) -> jwt.TokenKind:
+    """The one kind of token accepted from `issuer`: our own ID tokens only (never our access, logout or
+    registration tokens); from an external issuer what AWS accepts, an untyped or `typ: JWT` token without
+    `events` (ID tokens and service-account tokens), never a typed `at+jwt` or `logout+jwt` token."""
+    if issuer == current_app.config["IDP_SETTINGS"].issuer:
+        return jwt.ID_TOKEN
+    return jwt.WEB_IDENTITY_TOKEN
 
 
 def _issuer_key(issuer: str, kid: str) -> VerificationKey | None:

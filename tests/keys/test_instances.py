@@ -23,15 +23,15 @@ from idp.keys import sign_token
 app = create_app()
 with app.app_context():
     now = int(time.time())
-    print(sign_token({"iss": "http://127.0.0.1:5000", "sub": sys.argv[1], "iat": now, "exp": now + 300}))
+    print(sign_token({"iss": "http://127.0.0.1:5000", "sub": sys.argv[1], "aud": "c", "iat": now, "exp": now + 300}))
 """
 VERIFY = """
 import sys
 from idp import create_app
-from idp.keys import verify_own_token
+from idp.keys import jwt, verify_own_token
 app = create_app()
 with app.app_context():
-    print(verify_own_token(sys.argv[1])["sub"])
+    print(verify_own_token(sys.argv[1], kind=jwt.ID_TOKEN)["sub"])
 """
 
 

@@ -35,7 +35,8 @@ def claims(**extra):
 
 
 def verify(token, lookup, **kw):
-    return jwt.verify(token, lookup, issuer=kw.pop("issuer", ISSUER), audience=kw.pop("audience", "client-1"), **kw)
+    return jwt.verify(token, lookup, issuer=kw.pop("issuer", ISSUER), audience=kw.pop("audience", "client-1"),
+                      kind=kw.pop("kind", jwt.ID_TOKEN), **kw)
 
 
 def test_a_well_formed_token_verifies(es_key, lookup):

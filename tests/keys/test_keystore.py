@@ -5,7 +5,7 @@ import pytest
 
 from idp.clock import FixedClock
 from idp.errors import ConfigError
-from idp.keys import keystore, sign_token, verify_own_token
+from idp.keys import jwt, keystore, sign_token, verify_own_token
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_rotation_publishes_before_signing_and_keeps_retired_keys_until_expiry(d
     store.ensure()
     old = store.signing_key("ES256").kid
     issuer = keystore_issuer()
-    token = sign_token({"iss": issuer, "sub": "s", "exp": int(clock.now().timestamp()) + 600,
+    token = sign_token({"iss": issuer, "sub": "s", "aud": "c", "exp": int(clock.now().timestamp()) + 600,
                         "iat": int(clock.now().timestamp())})
     upcoming = next(k["kid"] for k in store.jwks()["keys"] if k["alg"] == "ES256" and k["kid"] != old)
 
@@ -58,7 +58,7 @@ def test_rotation_publishes_before_signing_and_keeps_retired_keys_until_expiry(d
     assert store.signing_key("ES256").kid == upcoming, "the key that signs next was already published"
     kids = _kids(db)
     assert {old, upcoming} <= kids and set(published) <= kids
-    assert verify_own_token(token)["sub"] == "s", "tokens of the retired key still verify"
+    assert verify_own_token(token, kind=jwt.ID_TOKEN)["sub"] == "s", "tokens of the retired key still verify"
 
     clock.advance(601)
     store.invalidate()

@@ -8,7 +8,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from joserfc import jwk
 
-from idp.keys import verify_own_token
+from idp.keys import jwt, verify_own_token
 from tests.oidc.flow import REDIRECT_URI
 from tests.oidc.test_openid_client import browser_callback
 
@@ -28,7 +28,7 @@ def test_code_flow_refresh_and_userinfo(app, live_server, alice_http, web_client
     token = session.fetch_token(meta["token_endpoint"], authorization_response=callback, code_verifier=verifier,
                                 state=state)
     with app.app_context():
-        claims = verify_own_token(token["id_token"], audience=web_client["client_id"])
+        claims = verify_own_token(token["id_token"], kind=jwt.ID_TOKEN, audience=web_client["client_id"])
     assert claims["nonce"] == "authlib-nonce" and claims["sub"] == alice["UserId"]
     assert session.get(meta["userinfo_endpoint"], timeout=30).json()["sub"] == alice["UserId"]
     refreshed = session.refresh_token(meta["token_endpoint"])

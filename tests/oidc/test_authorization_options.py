@@ -31,11 +31,11 @@ def test_max_age_zero_asks_again_and_auth_time_is_fresh(app, alice_http, trusted
     test_clock.advance(120)
     code_verifier, challenge = pkce_pair()
     params = callback_params(alice_http.authorize(trusted["client_id"], challenge=challenge, max_age="60"))
-    from idp.keys import verify_own_token
+    from idp.keys import jwt, verify_own_token
 
     tokens = redeem(trusted, params["code"], code_verifier).json()
     with app.app_context():
-        claims = verify_own_token(tokens["id_token"], audience=trusted["client_id"])
+        claims = verify_own_token(tokens["id_token"], kind=jwt.ID_TOKEN, audience=trusted["client_id"])
     assert claims["iat"] - claims["auth_time"] <= 1
 
 
@@ -83,11 +83,11 @@ def test_form_post_errors_too(live_server, alice_http, trusted):
 
 
 def _code_acr(app, trusted, redeem, response, verifier) -> str:
-    from idp.keys import verify_own_token
+    from idp.keys import jwt, verify_own_token
 
     tokens = redeem(trusted, callback_params(response)["code"], verifier).json()
     with app.app_context():
-        return verify_own_token(tokens["id_token"], audience=trusted["client_id"])["acr"]
+        return verify_own_token(tokens["id_token"], kind=jwt.ID_TOKEN, audience=trusted["client_id"])["acr"]
 
 
 def test_acr_values_mfa_is_voluntary_for_a_user_without_a_second_factor(app, alice_http, trusted, redeem):

@@ -6,7 +6,7 @@ import base64
 from idp.keys.jwt import unverified_header
 
 from idp.authz.tokens import identity_for_token
-from idp.keys import verify_own_token
+from idp.keys import jwt, verify_own_token
 
 
 def basic(client_id: str, secret: str) -> dict:
@@ -24,7 +24,8 @@ def test_basic_auth_gets_an_rfc9068_access_token(app, client, service_client):
     header = unverified_header(body["access_token"])
     assert header["typ"] == "at+jwt" and header["alg"] == "ES256"
     with app.app_context():
-        claims = verify_own_token(body["access_token"], audience=app.config["IDP_SETTINGS"].issuer)
+        claims = verify_own_token(body["access_token"], kind=jwt.ACCESS_TOKEN,
+                                  audience=app.config["IDP_SETTINGS"].issuer)
         assert claims["client_id"] == service_client["client_id"] == claims["sub"]
         assert claims["scope"] == "reports.read" and claims["jti"]
         assert claims["exp"] - claims["iat"] == body["expires_in"]

@@ -6,7 +6,7 @@ import hashlib
 
 import requests
 
-from idp.keys import verify_own_token
+from idp.keys import jwt, verify_own_token
 from idp.keys.jwt import unverified_header
 from tests.oidc.flow import REDIRECT_URI, callback_params, pkce_pair
 
@@ -22,7 +22,7 @@ def test_code_flow_issues_id_access_and_refresh_tokens(app, live_server, web_cli
     body = tokens.json()
     assert {"access_token", "id_token", "refresh_token", "expires_in", "token_type"} <= body.keys()
     with app.app_context():
-        claims = verify_own_token(body["id_token"], audience=web_client["client_id"])
+        claims = verify_own_token(body["id_token"], kind=jwt.ID_TOKEN, audience=web_client["client_id"])
     assert unverified_header(body["id_token"])["alg"] == "ES256"
     assert claims["sub"] == alice["UserId"] and claims["nonce"] == "n-0S6_WzA2Mj"
     assert claims["iss"] == live_server.url and claims["account"] == root.account_id

@@ -271,7 +271,7 @@ def test_forged_and_untimely_tokens(sts, iam, own, app, test_clock):
     assert "embedded" in refused(sts, arn, embedded, "InvalidIdentityToken")
     # Garbage.
     refused(sts, arn, "not.a.jwt", "InvalidIdentityToken", "The web identity token is not a valid JWT.")
-    assert "sub claim" in refused(sts, arn, own.mint({}), "InvalidIdentityToken")
+    assert "must carry sub" in refused(sts, arn, own.mint({}), "InvalidIdentityToken")
     # Expired, not yet valid, without exp.
     now = int(test_clock.now().timestamp())
     expired = own.mint({"sub": "x", "iat": now - 900, "exp": now - 120})
