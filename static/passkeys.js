@@ -32,6 +32,10 @@
       body: JSON.stringify(body || {})
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.status === 401 && data.reauthenticate) {
+          // A credential is added only after a recent sign-in: confirm it is you, then come back.
+          window.location.assign(data.reauthenticate);
+        }
         if (!response.ok) { throw new Error(data.error_description || "The passkey could not be used."); }
         return data;
       });

@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 
 from flask import Response
 
-from idp.errors import IdpError
+from idp.errors import IdpError, TooManyRequests
 
 XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -67,10 +67,16 @@ def render_result(action: str, namespace: str, result: dict | None, request_id: 
 def render_error(error: IdpError, namespace: str, request_id: str) -> Response:
     """AWS's `ErrorResponse` with Type (Sender/Receiver), Code and Message."""
     fault = "Sender" if error.sender_fault else "Receiver"
+    status, message = error.status, error.message
+    if isinstance(error, TooManyRequests):
+        status, message = 400, "Rate exceeded"  # what IAM and STS answer when throttled (Query protocol)
     body = (
         f'{XML_HEADER}<ErrorResponse xmlns="{namespace}">'
         f"<Error><Type>{fault}</Type><Code>{escape(error.code)}</Code>"
-        f"<Message>{escape(error.message)}</Message></Error>"
+        f"<Message>{escape(message)}</Message></Error>"
         f"<RequestId>{escape(request_id)}</RequestId></ErrorResponse>"
     )
-    return Response(body, status=error.status, mimetype="text/xml")
+    response = Response(body, status=status, mimetype="text/xml")
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response

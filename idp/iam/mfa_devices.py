@@ -16,7 +16,7 @@ from idp import clock
 from idp.iam.tags import Tag
 from idp.errors import ClientError, Conflict, DeleteConflict, LimitExceeded, NotFound
 from idp.iam import tags as tagging
-from idp.iam import totp
+from idp.iam import factor_checks, totp
 from models import db
 from models.account import Account
 from models.mfa import MfaDevice
@@ -103,17 +103,31 @@ def _by_serial(devices) -> list[MfaDevice]:
     return sorted(devices, key=lambda device: device.serial_number)
 
 
-def enable(device: MfaDevice, user: User, code1: str, code2: str) -> None:
-    """Assign an unassigned virtual device to `user` once it proves two consecutive codes."""
+def _prove(device: MfaDevice, user: User | None, code1: str, code2: str, *, surface: str, actor: str | None,
+           address: str | None) -> None:
+    # Through the shared factor check: throttled per device and per principal, once per time step.
+    who = factor_checks.Attempt(account_id=device.account_id, user_id=user.id if user is not None else None,
+                                actor=actor, surface=surface, address=address)
+    refusal = lambda: InvalidAuthenticationCode("Authentication code for device is not valid.")  # noqa: E731
+    if device.kind != "virtual":
+        factor_checks.refuse(device.account_id, actor, surface, refusal())
+    factor_checks.consecutive_codes(who, device, code1, code2, refusal=refusal)
+
+
+def enable(device: MfaDevice, user: User | None, code1: str, code2: str, *, surface: str = "iam:EnableMFADevice",
+           actor: str | None = None, address: str | None = None) -> None:
+    """Assign an unassigned virtual device to `user` (None: root) once it proves two consecutive codes.
+
+    InvalidAuthenticationCode when they are not; TooManyRequests while the
+    device's or the principal's factor checks back off (codes not checked then).
+    """
     if device.is_enabled:
         raise Conflict("MFA Device is already in use.")
     if len(owned(device.account_id, user)) >= MAX_DEVICES_PER_USER:
         raise LimitExceeded(f"Cannot exceed quota for MFADevicesPerUser: {MAX_DEVICES_PER_USER}.")
-    now = clock.now()
-    if device.kind != "virtual" or not totp.verify_consecutive(device, code1, code2, now):
-        raise InvalidAuthenticationCode("Authentication code for device is not valid.")
+    _prove(device, user, code1, code2, surface=surface, actor=actor, address=address)
     device.user = user
-    device.enabled_at = now
+    device.enabled_at = clock.now()
 
 
 def assigned(account_id: str, serial: str, user: User | None) -> MfaDevice:
@@ -125,10 +139,10 @@ def assigned(account_id: str, serial: str, user: User | None) -> MfaDevice:
     return device
 
 
-def resync(device: MfaDevice, code1: str, code2: str) -> None:
-    """Re-anchor an enabled device on two consecutive codes (the last used step moves forward)."""
-    if device.kind != "virtual" or not totp.verify_consecutive(device, code1, code2, clock.now()):
-        raise InvalidAuthenticationCode("Authentication code for device is not valid.")
+def resync(device: MfaDevice, code1: str, code2: str, *, actor: str | None = None,
+           address: str | None = None) -> None:
+    """Re-anchor an enabled device on two consecutive codes (the last used step moves forward), throttled."""
+    _prove(device, device.user, code1, code2, surface="iam:ResyncMFADevice", actor=actor, address=address)
 
 
 def deactivate(device: MfaDevice) -> None:

@@ -220,22 +220,34 @@ def touch_role(role, region: str) -> None:
         seen[role.role_id] = now
 
 
-def verified_mfa(caller: Caller, serial: str | None, code: str | None) -> datetime | None:
+def verified_mfa(caller: Caller, serial: str | None, code: str | None, *, surface: str,
+                 address: str | None = None) -> datetime | None:
     """The MFA time this request proves (now) with the caller's own virtual device; None without MFA.
 
     AccessDenied as AWS words it when only one of the two is given, the device
-    is not the caller's, or the code is wrong or already used.
+    is not the caller's, or the code is wrong or already used in its time step;
+    TooManyRequests while the caller's or the device's factor checks back off
+    (the shared throttle of `idp.iam.factor_checks`: the code is not checked then).
     """
     if serial is None and code is None:
         return None
     if serial is None or code is None:
         raise AccessDenied("MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.")
-    from idp.iam import mfa_devices, totp  # the IAM services own the devices
+    from idp.iam import factor_checks, mfa_devices  # the IAM services own the devices and their checks
 
-    now = clock.now()
     device = mfa_devices.find(caller.account_id, serial)
     owned = device is not None and (device.user_id is None if caller.is_root else device.user_id == caller.user_pk)
-    is_principal = caller.session is None or not caller.session.is_role_session
-    if not (owned and is_principal and device.kind == "virtual" and totp.verify_code(device, code, now)):
-        raise AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code. ")
-    return now
+    refusal = lambda: factor_checks.FactorRefused(factor_checks.STS_WRONG_CODE)  # noqa: E731
+    if caller.session is not None and caller.session.is_role_session:
+        # A role session owns no device: nothing to guess at, refused unchecked (audited, not counted).
+        factor_checks.refuse(caller.account_id, caller.principal.arn, surface, refusal())
+    usable = owned and device.kind == "virtual" and device.is_enabled
+    who = factor_checks.Attempt(
+        account_id=caller.account_id, user_id=None if caller.is_root else caller.user_pk,
+        actor=caller.principal.arn, surface=surface, address=address,
+        devices=(device,) if usable else (),  # someone else's device is never counted, nor checked
+    )
+    if not usable:
+        factor_checks.attempt(who, lambda: None, method="totp", refusal=refusal)
+    factor_checks.totp_code(who, code, refusal=refusal)
+    return clock.now()

@@ -1,5 +1,10 @@
 """`/account`: the signed-in person's own page: who I am, password, access keys, sessions, sign-in history.
 
+The history lists sign-ins and every credential added or replaced (a new
+access key, passkey, authenticator app, recovery codes, password), so a
+credential added from one session is visible from all of them. Creating an
+access key needs a recent sign-in (`idp.web.recent_auth`).
+
 Access keys are AWS credentials, so managing them is authorized by the shared
 authorizer exactly as the IAM API would (`iam:CreateAccessKey` ... on the
 user's own ARN); the root user may always manage its own.
@@ -18,6 +23,7 @@ from idp.iam import access_keys
 from idp.iam.accounts import root_arn
 from idp.iam.login_profiles import PasswordPolicyViolation
 from idp.web import sessions, signin, throttle
+from idp.web.recent_auth import recent_auth_required
 from idp.web.views import MISMATCH, blueprint
 from models import db
 from models.audit import AuditEvent
@@ -25,6 +31,15 @@ from models.session import BrowserSession
 from models.user import User
 
 SIGNIN_EVENTS = ("signin", "signin_failed")
+# Credentials added or replaced, shown beside the sign-ins so every session of the principal sees them.
+CREDENTIAL_EVENTS = {
+    "password_changed": "Password changed",
+    "mfa_enabled": "Authenticator app added",
+    "passkey_registered": "Passkey added",
+    "recovery_codes_generated": "Recovery codes generated",
+    "access_key_created": "Access key created",
+    "mfa_removed": "MFA device removed",
+}
 HISTORY = 10
 WRONG_CURRENT = "The current password is incorrect."
 
@@ -51,15 +66,18 @@ def _page(session: BrowserSession, *, status: int = 200, message: str | None = N
     principal = _principal(session)
     own_keys = principal.user is not None or principal.arn == root_arn(principal.account_id)
     events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.actor == session.principal_arn, AuditEvent.action.in_(SIGNIN_EVENTS))
-        .order_by(AuditEvent.id.desc()).limit(HISTORY)
+        select(AuditEvent).where(
+            AuditEvent.actor == session.principal_arn,
+            AuditEvent.action.in_(SIGNIN_EVENTS)
+            | (AuditEvent.action.in_(list(CREDENTIAL_EVENTS)) & (AuditEvent.decision == "Allow")),
+        ).order_by(AuditEvent.id.desc()).limit(HISTORY)
     )
     html = render_template(
         "account.html", session=session, principal=principal, message=message, new_key=new_key,
         groups=sorted(group.name for group in principal.user.groups) if principal.user else [],
         keys=access_keys.owned(session.account_id, principal.user) if own_keys else [],
         sessions=sessions.active_for(session),
-        events=list(events),
+        events=list(events), credential_events=CREDENTIAL_EVENTS,
         # Root always has one; a user provisioned by federation has none until an administrator gives it one.
         has_password=principal.user is None or principal.user.login_profile is not None,
     )
@@ -120,6 +138,7 @@ def _authorize_keys(session: BrowserSession, principal: signin.Principal, action
 
 
 @blueprint.post("/account/keys")
+@recent_auth_required(back="web.account")
 def create_key() -> Response:
     """Create an access key; its secret is shown on this one page and never again."""
     session = _signed_in()

@@ -1,7 +1,8 @@
 """Browser MFA: the `mfa` blueprint, the factors a principal has, and who owns the MFA of a browser session.
 
 Routes live beside this module: `mfa_account.py` (/account/mfa: TOTP
-enrolment, passkey registration, recovery codes, removal) and `mfa_login.py`
+enrolment, passkey registration, recovery codes, removal, each behind
+`recent_auth.recent_auth_required`) and `mfa_login.py`
 (/login/mfa second factor, passwordless passkey sign-in). Pages render
 errors with the HTML renderer; the JSON ceremony endpoints with the OAuth
 JSON one (`{"error", "error_description"}`).
@@ -14,7 +15,7 @@ from flask import Blueprint, request
 from sqlalchemy import select
 
 from idp.errors import AccessDenied, IdpError
-from idp.iam import recovery_codes
+from idp.iam import factor_checks, recovery_codes
 from models import db
 from models.account import Account
 from models.mfa import MfaDevice
@@ -22,10 +23,6 @@ from models.session import BrowserSession
 from models.user import User
 
 blueprint = Blueprint("mfa", __name__)
-
-# Removing an MFA device without a fresh code needs a sign-in at most this old.
-RECENT_AUTH_SECONDS = 300
-
 
 @dataclass(frozen=True)
 class Owner:
@@ -64,6 +61,12 @@ def owner_by_id(account_id: str, user_id: int | None) -> Owner:
     if user is None or user.account_id != account_id:
         raise AccessDenied("The sign-in is no longer valid.")
     return Owner(account_id, user, user.arn)
+
+
+def factor_attempt(owner: Owner, surface: str, *, devices_checked: list | tuple = ()) -> factor_checks.Attempt:
+    """The shared factor check's view of `owner` answering on this request (throttled with STS and IAM)."""
+    return factor_checks.Attempt(account_id=owner.account_id, user_id=owner.user_id, actor=owner.arn,
+                                 surface=surface, address=request.remote_addr, devices=tuple(devices_checked))
 
 
 def devices(owner: Owner, kind: str | None = None) -> list[MfaDevice]:

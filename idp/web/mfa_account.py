@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, session, url_for
 
-from idp import audit, clock
-from idp.errors import AccessDenied, ClientError, Conflict, ValidationError
+from idp import audit
+from idp.errors import AccessDenied, ClientError, Conflict, TooManyRequests, ValidationError
 from idp.iam import mfa_devices, names, recovery_codes, totp
 from idp.web import passkeys, sessions
-from idp.web.mfa import RECENT_AUTH_SECONDS, Owner, blueprint, devices, owner_of
+from idp.web.mfa import Owner, blueprint, devices, owner_of
+from idp.web.recent_auth import recent_auth_required
 from models import db
 from models.account import Account
 from models.mfa import MfaDevice
@@ -87,6 +87,7 @@ def manage():
 
 
 @blueprint.post("/account/mfa/totp")
+@recent_auth_required(back="mfa.manage")
 def totp_start():
     """Create an unassigned virtual device and show its QR code and secret."""
     current, owner = _signed_in()
@@ -124,6 +125,7 @@ def totp_cancel():
 
 
 @blueprint.post("/account/mfa/totp/confirm")
+@recent_auth_required(back="mfa.manage")
 def totp_confirm():
     """Enable the pending device on two consecutive codes (EnableMFADevice)."""
     current, owner = _signed_in()
@@ -133,7 +135,12 @@ def totp_confirm():
     if device is None:
         return _page(owner, status=400, message="There is no authenticator app waiting to be confirmed.")
     try:
-        mfa_devices.enable(device, owner.user, request.form.get("code1", "").strip(), request.form.get("code2", "").strip())
+        mfa_devices.enable(device, owner.user, request.form.get("code1", "").strip(),
+                           request.form.get("code2", "").strip(), surface="web:totp-enrolment", actor=owner.arn,
+                           address=request.remote_addr)
+    except TooManyRequests:
+        db.session.commit()  # the refusal is audited
+        raise
     except ClientError as refused:
         _record("mfa_enabled", owner, device.serial_number, decision="Deny", reason=refused.code)
         db.session.commit()
@@ -146,17 +153,10 @@ def totp_confirm():
     return redirect(url_for("mfa.manage"))
 
 
-def _fresh(current, owner: Owner, code: str) -> bool:
-    """A recent sign-in, or a current code of one of the owner's authenticator apps."""
-    if clock.as_utc(current.auth_time) >= clock.now() - timedelta(seconds=RECENT_AUTH_SECONDS):
-        return True
-    now = clock.now()
-    return any(totp.verify_code(device, code, now) for device in devices(owner, "virtual")) if code else False
-
-
 @blueprint.post("/account/mfa/remove")
+@recent_auth_required(back="mfa.manage")
 def remove():
-    """Remove one of my devices; needs a recent sign-in or a fresh code."""
+    """Remove one of my devices (a recent sign-in, or a password or code in `reauth_*`, is checked first)."""
     current, owner = _signed_in()
     if current is None:
         return owner
@@ -164,10 +164,6 @@ def remove():
     device = next((d for d in devices(owner) if d.serial_number == serial), None)
     if device is None:
         return _page(owner, status=404, message="No such device.")
-    if not _fresh(current, owner, request.form.get("code", "").strip()):
-        _record("mfa_removed", owner, serial, decision="Deny", reason="stale authentication")
-        db.session.commit()
-        return _page(owner, status=403, message="Enter a current code from your authenticator app, or sign in again, to remove a device.")
     kind = device.kind
     mfa_devices.deactivate(device)
     if kind == "virtual":
@@ -179,6 +175,7 @@ def remove():
 
 
 @blueprint.post("/account/mfa/recovery-codes")
+@recent_auth_required(back="mfa.manage")
 def recovery_codes_generate():
     """Generate ten recovery codes, shown this once; any earlier set stops working."""
     current, owner = _signed_in()
@@ -191,6 +188,7 @@ def recovery_codes_generate():
 
 
 @blueprint.post("/account/mfa/passkey/options")
+@recent_auth_required(back="mfa.manage")
 def passkey_register_options():
     """JSON options for navigator.credentials.create()."""
     current, owner = _signed_in()
@@ -200,6 +198,7 @@ def passkey_register_options():
 
 
 @blueprint.post("/account/mfa/passkey/verify")
+@recent_auth_required(back="mfa.manage")
 def passkey_register_verify():
     """Verify the browser's attestation and store the passkey."""
     current, owner = _signed_in()

@@ -4,8 +4,9 @@ The pending sign-in (`idp.web.pending`) holds a principal whose password
 passed. It finishes with amr "otp" for a TOTP code, "hwk"/"swk" for a
 passkey, or only "mfa" for a recovery code (a recovery code is not a
 one-time password from a device; the audit detail says a code was spent).
-Every wrong code is audited, answered with one generic message and counted
-by the sign-in throttle.
+Every code and passkey goes through the shared factor check
+(`idp.iam.factor_checks`): throttled per principal, device and address with
+STS and IAM, once per TOTP step, every refusal audited as `mfa_failed`.
 """
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ import json
 
 from flask import Response, redirect, render_template, request, url_for
 
-from idp import audit, clock
+from idp import audit
 from idp.errors import AccessDenied, TooManyRequests
-from idp.iam import recovery_codes, totp
-from idp.web import passkeys, pending, sessions, throttle
-from idp.web.mfa import Owner, blueprint, devices, factors, owner_by_id
+from idp.iam import factor_checks, recovery_codes
+from idp.web import passkeys, pending, sessions
+from idp.web.mfa import Owner, blueprint, devices, factor_attempt, factors, owner_by_id
 from idp.web.urls import safe_next
 from models import db
 
@@ -26,26 +27,6 @@ GENERIC_FAILURE = "That code is not valid. Try again."
 
 def _record(action: str, owner: Owner, decision: str, **detail) -> None:
     audit.record(action, actor=owner.arn, decision=decision, account_id=owner.account_id, detail=detail or None)
-
-
-def _throttle_keys(owner: Owner) -> list[str]:
-    principal = owner.user_id if owner.user_id is not None else "root"
-    return [f"mfa:{owner.account_id}:{principal}", throttle.address_key(request.remote_addr)]
-
-
-def _throttle_check(owner: Owner) -> None:
-    """TooManyRequests (429, Retry-After) while the owner's or this address's MFA attempts back off."""
-    throttle.check(_throttle_keys(owner))
-
-
-def _throttle_fail(owner: Owner) -> None:
-    user_key, address_key = _throttle_keys(owner)
-    throttle.failed(user_key, throttle.USER_RULE)
-    throttle.failed(address_key, throttle.ADDRESS_RULE)
-
-
-def _throttle_success(owner: Owner) -> None:
-    throttle.succeeded(_throttle_keys(owner)[0])
 
 
 def _challenge_page(owner: Owner, *, status: int = 200, message: str | None = None):
@@ -68,40 +49,32 @@ def challenge():
     return _challenge_page(owner)
 
 
-def _verify_totp(owner: Owner, code: str) -> bool:
-    now = clock.now()
-    return any(totp.verify_code(device, code, now) for device in devices(owner, "virtual"))
-
-
 @blueprint.post("/login/mfa")
 def challenge_answer():
     """Check a TOTP or recovery code; finish the sign-in or show the page again."""
     owner = _pending_owner()
     if owner is None:
         return redirect(url_for("web.login"))
-    try:
-        _throttle_check(owner)
-    except TooManyRequests:
-        _record("mfa_failed", owner, "Deny", reason="throttled")
-        db.session.commit()
-        raise
     method = request.form.get("method", "totp")
     code = request.form.get("code", "").strip()
-    if method == "recovery":
-        ok, extra_amr = recovery_codes.consume(owner.account_id, owner.user_id, code), []
-    else:
-        ok, extra_amr = _verify_totp(owner, code), ["otp"]
-    if not ok:
-        _record("mfa_failed", owner, "Deny", method=method)
-        _throttle_fail(owner)
-        db.session.commit()
+    try:
+        if method == "recovery":
+            factor_checks.recovery_code(factor_attempt(owner, "login"), code)
+            extra_amr = []
+        else:
+            factor_checks.totp_code(factor_attempt(owner, "login", devices_checked=devices(owner, "virtual")), code)
+            extra_amr = ["otp"]
+    except TooManyRequests:
+        db.session.commit()  # the refusal is audited
+        raise
+    except factor_checks.FactorRefused:
+        db.session.commit()  # counted and audited
         return _challenge_page(owner, status=401, message=GENERIC_FAILURE)
     detail = {"method": method}
     if method == "recovery":
         detail["recovery_codes_left"] = recovery_codes.remaining(owner.account_id, owner.user_id)
         _record("recovery_code_used", owner, "Allow", **detail)
     _record("mfa_verified", owner, "Allow", **detail)
-    _throttle_success(owner)
     db.session.commit()
     return pending.finish(extra_amr=extra_amr, acr=sessions.ACR_MFA)
 
@@ -130,16 +103,15 @@ def mfa_passkey_verify():
     owner = _pending_owner()
     if owner is None:
         raise AccessDenied("The sign-in expired; start again.")
-    _throttle_check(owner)
+    credential = (request.get_json(silent=True) or {}).get("credential")
     try:
-        assertion = passkeys.authenticate((request.get_json(silent=True) or {}).get("credential"), passwordless=False)
-    except AccessDenied:
-        _record("mfa_failed", owner, "Deny", method="webauthn")
-        _throttle_fail(owner)
-        db.session.commit()
+        assertion = factor_checks.passkey(factor_attempt(owner, "login"),
+                                          lambda: passkeys.authenticate(credential, passwordless=False),
+                                          refusal=lambda: AccessDenied("The passkey could not be verified."))
+    except (AccessDenied, TooManyRequests):
+        db.session.commit()  # counted and audited; the challenge stays spent
         raise
     _record("mfa_verified", owner, "Allow", method="webauthn", serial=assertion.device.serial_number)
-    _throttle_success(owner)
     db.session.commit()
     return _as_json_redirect(pending.finish(extra_amr=[assertion.amr], acr=sessions.ACR_MFA))
 

@@ -171,12 +171,13 @@ def test_removal_needs_recent_sign_in_or_a_fresh_code(live_server, root, iam, cl
     base = live_server.url
     clock.advance(330)  # the sign-in is no longer recent (and SigV4 would now refuse boto3: read the rows)
 
-    stale = post_form(browser, f"{base}/account/mfa/remove", f"{base}/account/mfa", serial=serial, code="")
-    assert stale.status_code == 403
+    stale = post_form(browser, f"{base}/account/mfa/remove", f"{base}/account/mfa", serial=serial, reauth_code="")
+    assert stale.status_code == 401 and "Confirm it is you" in stale.text
     db.session.expire_all()
     assert db.session.query(MfaDevice).filter_by(serial_number=serial).one().is_enabled
 
-    removed = post_form(browser, f"{base}/account/mfa/remove", f"{base}/account/mfa", serial=serial, code=code(secret, clock, 1))
+    removed = post_form(browser, f"{base}/account/mfa/remove", f"{base}/account/mfa", serial=serial,
+                        reauth_code=code(secret, clock, 1))
     assert removed.status_code == 302
     db.session.expire_all()
     assert db.session.query(MfaDevice).count() == 0

@@ -3,9 +3,13 @@ ListMFADevices, ListVirtualMFADevices."""
 from __future__ import annotations
 
 import base64
+from contextlib import contextmanager
+
+from flask import request
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
+from idp.errors import TooManyRequests
 from idp.iam import mfa_devices, names
 from idp.iam import tags as tagging
 from idp.iam.actions.shapes import page, user_shape
@@ -50,6 +54,16 @@ def _owner_shape(device: MfaDevice) -> dict | None:
     return user_shape(device.user, full=False) if device.user else _root_shape(device.account_id)
 
 
+@contextmanager
+def _factor_refusals_kept():
+    """Commit a refused or throttled factor check before it is answered: the failure counts and stays audited."""
+    try:
+        yield
+    except (mfa_devices.InvalidAuthenticationCode, TooManyRequests):
+        db.session.commit()
+        raise
+
+
 @query_action("iam", "CreateVirtualMFADevice")
 def create_virtual_mfa_device(call: Call) -> dict:
     p = call.params
@@ -71,14 +85,18 @@ def create_virtual_mfa_device(call: Call) -> dict:
 def enable_mfa_device(call: Call) -> None:
     name, serial, (code1, code2) = _user_name(call, required=True), _serial(call), _codes(call)
     user = authorized_subject(call, name)
-    mfa_devices.enable(mfa_devices.get(call.account_id, serial), user, code1, code2)
+    device = mfa_devices.get(call.account_id, serial)
+    with _factor_refusals_kept():
+        mfa_devices.enable(device, user, code1, code2, actor=call.caller.principal.arn, address=request.remote_addr)
 
 
 @query_action("iam", "ResyncMFADevice")
 def resync_mfa_device(call: Call) -> None:
     name, serial, (code1, code2) = _user_name(call, required=True), _serial(call), _codes(call)
     user = authorized_subject(call, name)
-    mfa_devices.resync(mfa_devices.assigned(call.account_id, serial, user), code1, code2)
+    device = mfa_devices.assigned(call.account_id, serial, user)
+    with _factor_refusals_kept():
+        mfa_devices.resync(device, code1, code2, actor=call.caller.principal.arn, address=request.remote_addr)
 
 
 @query_action("iam", "DeactivateMFADevice")

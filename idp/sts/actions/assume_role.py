@@ -3,19 +3,23 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
 from urllib.parse import unquote
+
+from flask import request as http_request
 
 from idp import clock
 from idp.authz.authorizer import caller_policies, request_for
 from idp.authz.policy_store import authz_version, parsed, role_snapshot, session_policy
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.errors import AccessDenied, ClientError, MalformedPolicyDocument, ValidationError
+from idp.errors import AccessDenied, ClientError, MalformedPolicyDocument, TooManyRequests, ValidationError
 from idp.iam import tags as tagging
 from idp.policy import MalformedPolicyDocument as EngineMalformed
 from idp.policy import PolicyKind
 from idp.sts import sessions
 from idp.sts.trust import authorize_assume
+from models import db
 
 SESSION_NAME_PATTERN = r"[\w+=,.@-]*"
 EXTERNAL_ID_PATTERN = r"[\w+=,.@:\/-]*"
@@ -75,6 +79,20 @@ def _source_identity(call: Call, requested: str | None) -> str | None:
     return inherited or requested
 
 
+def proven_mfa(call: Call, serial: str | None, code: str | None) -> datetime | None:
+    """The MFA this request proves with SerialNumber/TokenCode (None without them), through the shared factor check.
+
+    A refused or throttled check is committed before it is answered, so the
+    failure counts and stays in the audit log although the request fails.
+    """
+    try:
+        return sessions.verified_mfa(call.caller, serial, code, surface=f"sts:{call.action}",
+                                     address=http_request.remote_addr)
+    except (AccessDenied, TooManyRequests):
+        db.session.commit()
+        raise
+
+
 @query_action("sts", "AssumeRole")
 def assume_role(call: Call) -> dict:
     p = call.params
@@ -120,7 +138,7 @@ def assume_role(call: Call) -> dict:
     if role is None or role.arn.lower() != role_arn.lower():
         call.authorized = True  # nothing to trust: refused as AWS refuses it, without saying why
         raise _denied(call, role_arn)
-    mfa_time = sessions.verified_mfa(caller, serial, code) or caller.mfa_auth_time
+    mfa_time = proven_mfa(call, serial, code) or caller.mfa_auth_time
     context: dict[str, object] = {"sts:RoleSessionName": session_name, **tagging.request_keys(new_tags),
                                   **tagging.resource_keys([{"Key": k, "Value": v} for k, v in role.tags])}
     if external_id is not None:

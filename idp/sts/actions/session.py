@@ -9,7 +9,7 @@ from idp.aws import params
 from idp.aws.api import Call, query_action
 from idp.errors import AccessDenied
 from idp.sts import authorization_messages, sessions
-from idp.sts.actions.assume_role import SERIAL_PATTERN
+from idp.sts.actions.assume_role import SERIAL_PATTERN, proven_mfa
 from idp.sts.session_tokens import account_of_key_id
 from models import db
 from models.access_key import AccessKey
@@ -31,7 +31,7 @@ def get_session_token(call: Call) -> dict:
         raise AccessDenied("Cannot call GetSessionToken with session credentials")
     if caller.is_root:
         duration = min(duration, ROOT_MAX_DURATION)  # AWS shortens root sessions silently
-    mfa_time = sessions.verified_mfa(caller, serial, code)
+    mfa_time = proven_mfa(call, serial, code)
     return {"Credentials": sessions.issue_user_session(caller, duration, mfa_time).as_shape()}
 
 

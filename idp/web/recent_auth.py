@@ -1,0 +1,159 @@
+"""Recent authentication before a credential is added or replaced: one decorator, like flaskr's `login_required`.
+
+A stolen session cookie must not become a permanent way in. So every route that
+adds or replaces a credential (passkey registration, TOTP enrolment, recovery
+codes, access keys, removing a device) is wrapped in `recent_auth_required`:
+the session's sign-in must be at most `RECENT_AUTH_SECONDS` old, or the same
+request carries the current password (`reauth_password`, the password
+form's throttle key) or a current authenticator code (`reauth_code`, the
+shared factor check of `idp.iam.factor_checks`). Otherwise nothing is
+written: the refusal is audited (`recent_auth_required`) and answered with
+a page asking to confirm (401), or a 401 JSON error naming that page for the
+passkey ceremony endpoints. Confirming at `/account/reauthenticate` steps the
+session up (a new session id, `auth_time` now) and goes back.
+
+Adding a credential does not end the principal's other sessions (as at
+Keycloak and AWS): the session that adds one has just proven a factor, and
+ending the others would not undo what a thief added. Instead every addition is
+audited and listed in the sign-in history of `/account`, which every session of
+the principal shows.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+from typing import Callable
+
+from flask import jsonify, redirect, render_template, request, url_for
+
+from idp import audit, clock
+from idp.errors import AccessDenied, TooManyRequests
+from idp.iam import factor_checks
+from idp.web import sessions, signin, throttle
+from idp.web.mfa import Owner, devices, factor_attempt, owner_of
+from idp.web.urls import safe_next
+from idp.web.views import blueprint
+from models import db
+from models.session import BrowserSession
+
+# The window factor removal has always used: a sign-in at most five minutes old.
+RECENT_AUTH_SECONDS = 300
+WRONG_PROOF = "That password or code is not correct."
+ASK = "Confirm it is you: enter your password or a current code from your authenticator app."
+
+
+def is_recent(session: BrowserSession) -> bool:
+    """True when the session's last sign-in or step-up is within the window."""
+    return clock.as_utc(session.auth_time) >= clock.now() - timedelta(seconds=RECENT_AUTH_SECONDS)
+
+
+def _owner(session: BrowserSession) -> Owner | None:
+    try:
+        return owner_of(session)
+    except AccessDenied:
+        return None  # a federated identity: it signs in again upstream
+
+
+def _proven(session: BrowserSession, password: str, code: str) -> list[str] | None:
+    """The amr a password or code proves for the session's principal (throttled, audited), or None."""
+    owner = _owner(session)
+    if owner is None:
+        return None
+    if code:
+        try:
+            factor_checks.totp_code(factor_attempt(owner, "reauth", devices_checked=devices(owner, "virtual")), code)
+        except factor_checks.FactorRefused:
+            return None
+        return ["otp"]
+    principal = signin.Principal(owner.account_id, owner.user, owner.arn)
+    key = throttle.user_key(owner.account_id, owner.label if owner.user else signin.ROOT_USERNAME)
+    try:
+        throttle.check([key])
+    except TooManyRequests:
+        _audit_failure(owner, "throttled")
+        raise
+    if not signin.verify_current(principal, password):
+        throttle.failed(key, throttle.USER_RULE)
+        _audit_failure(owner, "wrong_password")
+        return None
+    return ["pwd"]
+
+
+def _audit_failure(owner: Owner, reason: str) -> None:
+    audit.record("reauthentication_failed", actor=owner.arn, resource=owner.arn, decision="Deny",
+                 account_id=owner.account_id, detail={"reason": reason})
+
+
+def reauthenticate(session: BrowserSession) -> BrowserSession | None:
+    """Check `reauth_password` / `reauth_code` of this request; the stepped-up session, or None (audited, committed)."""
+    password, code = request.form.get("reauth_password", ""), request.form.get("reauth_code", "").strip()
+    if not (password or code):
+        return None
+    try:
+        amr = _proven(session, password, code)
+    except TooManyRequests:
+        db.session.commit()
+        raise
+    if amr is None:
+        db.session.commit()
+        return None
+    audit.record("reauthenticated", actor=session.principal_arn, resource=session.principal_arn, decision="Allow",
+                 account_id=session.account_id, detail={"amr": amr})
+    return sessions.step_up(session, amr=amr, acr=None)  # commits; a new id for the new privilege
+
+
+def _refused(session: BrowserSession, back: str, *, wrong: bool):
+    audit.record("recent_auth_required", actor=session.principal_arn, resource=request.path, decision="Deny",
+                 account_id=session.account_id, detail={"endpoint": request.endpoint, "wrong_proof": wrong})
+    db.session.commit()
+    confirm = url_for("web.reauthenticate", next=back)
+    message = WRONG_PROOF if wrong else ASK
+    if request.path.rsplit("/", 1)[-1] in ("options", "verify"):  # the passkey ceremony's JSON endpoints
+        response = jsonify(error="login_required", error_description=message, reauthenticate=confirm)
+        response.status_code = 401
+        return response
+    return _page(session, back, message=message, status=401)
+
+
+def _page(session: BrowserSession, back: str, *, message: str | None, status: int = 200):
+    owner = _owner(session)
+    has_totp = owner is not None and bool(devices(owner, "virtual"))
+    html = render_template("account_reauth.html", message=message, next=back, has_totp=has_totp,
+                           has_password=owner is not None and (owner.user is None or owner.user.login_profile is not None))
+    return html, status
+
+
+def recent_auth_required(back: str) -> Callable:
+    """Run the view only after a recent sign-in or a proof in the same request; `back` is the page to return to."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            session = sessions.current()
+            if session is None or is_recent(session):
+                return view(*args, **kwargs)  # no session: the view sends the browser to sign in
+            wrong = False
+            if request.form.get("reauth_password") or request.form.get("reauth_code"):
+                if reauthenticate(session) is not None:
+                    return view(*args, **kwargs)
+                wrong = True
+            return _refused(session, url_for(back), wrong=wrong)
+
+        return wrapped
+
+    return decorate
+
+
+@blueprint.route("/account/reauthenticate", methods=["GET", "POST"], endpoint="reauthenticate")
+def reauthenticate_page():
+    """Confirm the password or a current code; the session counts as just signed in, then back to `next`."""
+    session = sessions.current()
+    if session is None:
+        return sessions.login_redirect(request.full_path.rstrip("?"))
+    back = safe_next(request.values.get("next")) or url_for("web.account")
+    if request.method == "GET":
+        return _page(session, back, message=None)
+    if reauthenticate(session) is None:
+        return _page(session, back, message=WRONG_PROOF, status=401)
+    return redirect(back, code=303)
+
