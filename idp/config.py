@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -38,6 +39,9 @@ class Settings:
     authz_refresh_seconds: int
     dynamic_registration: bool = False
     upstreams_file: Path | None = None
+    # Networks that server-side fetches for untrusted input may reach besides global addresses
+    # (IDP_FETCH_ALLOWED_NETWORKS, comma-separated CIDRs; empty by default): see idp.fetch.
+    fetch_allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
 
 def load_settings(overrides: Mapping | None = None, environ: Mapping | None = None) -> Settings:
@@ -64,6 +68,7 @@ def load_settings(overrides: Mapping | None = None, environ: Mapping | None = No
         authz_refresh_seconds=_positive_int(source, "IDP_AUTHZ_REFRESH_SECONDS", 1),
         dynamic_registration=_on_off(source, "IDP_DYNAMIC_REGISTRATION"),
         upstreams_file=_existing_file(source, "IDP_UPSTREAMS_FILE"),
+        fetch_allowed_networks=_networks(source, "IDP_FETCH_ALLOWED_NETWORKS"),
     )
 
 
@@ -114,6 +119,18 @@ def _existing_file(source: Mapping, name: str) -> Path | None:
     if value is not None and not Path(value).is_file():
         raise ConfigError(f"{name} must name a readable file, got {value!r}")
     return Path(value) if value else None
+
+
+def _networks(source: Mapping, name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated CIDRs (`127.0.0.0/8,::1/128`); a bare address is its own /32 or /128."""
+    raw = str(source.get(name) or "")
+    networks = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=True))
+        except ValueError:
+            raise ConfigError(f"{name} must be comma-separated networks like 10.0.0.0/8, got {item!r}") from None
+    return tuple(networks)
 
 
 def _flag(value: str) -> bool:

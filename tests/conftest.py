@@ -52,6 +52,9 @@ def app_config(test_database, tmp_path) -> dict:
         "IDP_ROOT_ACCESS_KEY_ID": None,
         "IDP_ROOT_SECRET_ACCESS_KEY": None,
         "IDP_ROOT_PASSWORD": None,
+        # The suite's upstreams, JWKS and logout receivers listen on loopback; tests of the
+        # fetch rule itself set this to "" (idp.fetch).
+        "IDP_FETCH_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
     }
 
 

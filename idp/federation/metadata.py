@@ -1,7 +1,8 @@
 """An upstream's endpoints: its discovery document (OpenID Connect Discovery 1.0), overridden by explicit ones.
 
-Fetched with a short timeout, no redirects and a size cap; kept for five
-minutes per instance. The ID token's signing keys come from
+Fetched through `idp.fetch` with a short timeout, no redirects and a size cap;
+kept for five minutes per instance. An upstream is configured by the operator,
+so its URLs may name private addresses (`trusted=True`). The ID token's signing keys come from
 `idp.sts.jwks_cache` (the same cache STS uses for external issuers).
 """
 from __future__ import annotations
@@ -11,9 +12,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-import requests
 from flask import current_app
 
+from idp import fetch
 from idp.errors import UpstreamUnavailable
 from idp.keys.jwt import ASYMMETRIC_ALGS
 from models.federation import UpstreamProvider
@@ -79,20 +80,17 @@ def _discovery(upstream: UpstreamProvider) -> dict:
     return document
 
 
-def fetch_json(url: str, name: str, **kwargs) -> dict:
+def fetch_json(url: str, name: str, *, headers: dict[str, str] | None = None) -> dict:
     """GET a JSON object from the upstream `name` within the timeout and size cap."""
     try:
-        with requests.get(url, timeout=TIMEOUT_SECONDS, stream=True, allow_redirects=False,
-                          headers={"Accept": "application/json", **kwargs.pop("headers", {})}, **kwargs) as response:
-            body = response.raw.read(MAX_DOCUMENT_BYTES + 1, decode_content=True)
-            status = response.status_code
-    except requests.RequestException as error:
-        raise UpstreamUnavailable(
-            f"The sign-in provider {name} could not be reached ({type(error).__name__}).") from None
-    if status != 200 or len(body) > MAX_DOCUMENT_BYTES:
-        raise UpstreamUnavailable(f"The sign-in provider {name} answered {status} at {url}.")
+        answer = fetch.fetch(url, purpose=f"sign-in provider {name}", trusted=True, max_bytes=MAX_DOCUMENT_BYTES,
+                             timeout=TIMEOUT_SECONDS, headers={"Accept": "application/json", **(headers or {})})
+    except fetch.FetchFailed as error:
+        raise UpstreamUnavailable(f"The sign-in provider {name} could not be reached ({type(error).__name__}).") from None
+    if answer.status != 200:
+        raise UpstreamUnavailable(f"The sign-in provider {name} answered {answer.status} at {url}.")
     try:
-        document = json.loads(body)
+        document = json.loads(answer.body)
     except ValueError:
         raise UpstreamUnavailable(f"The sign-in provider {name} answered something that is not JSON.") from None
     if not isinstance(document, dict):

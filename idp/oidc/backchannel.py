@@ -14,10 +14,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import requests
 from sqlalchemy import select, union
 
-from idp import audit, clock
+from idp import audit, clock, fetch
 from idp.keys import jwt, keystore
 from idp.oidc.tokens import DEFAULT_ALG, issuer, public_sid
 from models import db
@@ -31,6 +30,8 @@ ATTEMPTS = 3
 TIMEOUT_SECONDS = 3
 BACKOFF_SECONDS = (0.25, 1.0)
 MAX_PARALLEL = 8
+MAX_ANSWER_BYTES = 16_384  # the answer is not read; a relying party cannot make us hold more
+DESTINATION_REFUSED = "destination refused: not a global address"
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,12 @@ def notify(session_id_hash: str, sub: str | None) -> list[Outcome]:
                   for client in participants(session_id_hash) if client.backchannel_logout_uri]
     if not deliveries:
         return []
+    networks = fetch.configured_networks()  # read here: the workers run outside the app context
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(deliveries))) as pool:
-        outcomes = list(pool.map(deliver, deliveries))
+        outcomes = list(pool.map(lambda delivery: deliver(delivery, networks), deliveries))
     for outcome in outcomes:
         audit.record("oauth:BackchannelLogout", actor=issuer(), resource=outcome.delivery.client_id,
-                     decision="Delivered" if outcome.delivered else "Failed",
+                     decision=_decision(outcome),
                      account_id=outcome.delivery.account_id,
                      detail={"uri": outcome.delivery.uri, "attempts": outcome.attempts, "status": outcome.status,
                              "error": outcome.error, "sid": public_sid(session_id_hash)})
@@ -98,20 +100,34 @@ def notify(session_id_hash: str, sub: str | None) -> list[Outcome]:
     return outcomes
 
 
-def deliver(delivery: Delivery) -> Outcome:
-    """POST `logout_token` (2.5); retry on network errors and 5xx, never on a 4xx (the RP refused the token)."""
+def _decision(outcome: Outcome) -> str:
+    if outcome.delivered:
+        return "Delivered"
+    return "Refused" if outcome.error == DESTINATION_REFUSED else "Failed"
+
+
+def deliver(delivery: Delivery, allowed_networks: tuple = ()) -> Outcome:
+    """POST `logout_token` (2.5); retry on network errors and 5xx, never on a 4xx (the RP refused the token).
+
+    Through `idp.fetch`: a client chose the URI, so it reaches only global
+    addresses (or `allowed_networks`), pinned, without redirects, bounded.
+    """
     status = error = None
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            response = requests.post(delivery.uri, data={"logout_token": delivery.token}, timeout=TIMEOUT_SECONDS,
-                                     allow_redirects=False, headers={"Cache-Control": "no-cache"})
-            status, error = response.status_code, None
-            if response.status_code in (200, 204):
+            response = fetch.fetch(delivery.uri, purpose="backchannel_logout_uri", method="POST",
+                                   form={"logout_token": delivery.token}, headers={"Cache-Control": "no-cache"},
+                                   max_bytes=MAX_ANSWER_BYTES, timeout=TIMEOUT_SECONDS,
+                                   allowed_networks=allowed_networks)
+            status, error = response.status, None
+            if response.status in (200, 204):
                 return Outcome(delivery, True, attempt, status, None)
-            if response.status_code < 500:
+            if response.status < 500:
                 return Outcome(delivery, False, attempt, status, "refused by the relying party")
-        except requests.RequestException as failure:
-            status, error = None, type(failure).__name__
+        except fetch.DestinationRefused:
+            return Outcome(delivery, False, attempt, None, DESTINATION_REFUSED)  # never retried
+        except fetch.FetchFailed as failure:
+            status, error = None, failure.message[:200]
         if attempt < ATTEMPTS:
             time.sleep(BACKOFF_SECONDS[min(attempt - 1, len(BACKOFF_SECONDS) - 1)])
     return Outcome(delivery, False, ATTEMPTS, status, error or "server error")

@@ -2,9 +2,12 @@
 
 Keys come from the issuer's JWKS, found through its discovery document
 (`<issuer>/.well-known/openid-configuration` -> `jwks_uri`, OpenID Connect
-Discovery 1.0 section 4). Both documents are fetched within one short deadline,
-without following redirects and with a size cap. Each issuer's keys are cached
-for `ttl` seconds; an unknown `kid` refreshes them, but an issuer is fetched at
+Discovery 1.0 section 4). Both documents are fetched through `idp.fetch`
+within one short deadline, without following redirects and with a size cap;
+an IAM OIDC provider is registered by an account's administrators, not the
+operator, so its URLs reach only global addresses (or IDP_FETCH_ALLOWED_NETWORKS),
+while an operator's upstream provider is fetched with `trusted=True`. Each
+issuer's keys are cached for `ttl` seconds; an unknown `kid` refreshes them, but an issuer is fetched at
 most once per `cooldown` seconds, so a stream of tokens with made-up `kid`s
 cannot turn this service into an amplifier against the issuer. When a refresh
 fails, keys fetched less than `ttl + stale` seconds ago keep verifying.
@@ -18,12 +21,11 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-import requests
-from flask import current_app
+from flask import current_app, g, has_request_context
 from joserfc import jwk
 from joserfc.errors import JoseError
 
-from idp import clock
+from idp import clock, fetch
 
 TIMEOUT_SECONDS = 3.0
 TTL_SECONDS = 600
@@ -69,12 +71,17 @@ class JwksCache:
         self.ttl = ttl
         self.cooldown = cooldown
         self.stale = stale
-        self._issuers: dict[str, _IssuerKeys] = {}
+        # By (issuer, trusted): keys an operator's upstream fetched never stand in for an untrusted one's.
+        self._issuers: dict[tuple[str, bool], _IssuerKeys] = {}
         self._guard = threading.Lock()
 
-    def key(self, issuer: str, kid: str) -> VerificationKey | None:
-        """The issuer's key `kid` (None when it has none); JwksUnavailable when no usable keys can be had."""
-        entry = self._entry(issuer)
+    def key(self, issuer: str, kid: str, *, trusted: bool = False) -> VerificationKey | None:
+        """The issuer's key `kid` (None when it has none); JwksUnavailable when no usable keys can be had.
+
+        `trusted` says the issuer is an operator's upstream provider (its URLs
+        may name private addresses); an IAM OIDC provider is not.
+        """
+        entry = self._entry(issuer, trusted)
         with entry.lock:
             now = clock.now().timestamp()
             held = entry.keys if entry.keys is not None and now - entry.fetched_at < self.ttl + self.stale else None
@@ -83,7 +90,7 @@ class JwksCache:
             if now - entry.attempted_at >= self.cooldown:
                 entry.attempted_at = now
                 try:
-                    entry.keys, entry.fetched_at, entry.failed = self._fetch(issuer), now, False
+                    entry.keys, entry.fetched_at, entry.failed = self._fetch(issuer, trusted), now, False
                     return entry.keys.get(kid)
                 except JwksUnavailable:
                     entry.failed = True
@@ -97,21 +104,22 @@ class JwksCache:
     def forget(self, issuer: str) -> None:
         """Drop what is cached for `issuer`."""
         with self._guard:
-            self._issuers.pop(issuer, None)
+            self._issuers.pop((issuer, False), None)
+            self._issuers.pop((issuer, True), None)
 
-    def _entry(self, issuer: str) -> _IssuerKeys:
+    def _entry(self, issuer: str, trusted: bool) -> _IssuerKeys:
         with self._guard:
-            return self._issuers.setdefault(issuer, _IssuerKeys())
+            return self._issuers.setdefault((issuer, trusted), _IssuerKeys())
 
-    def _fetch(self, issuer: str) -> dict[str, VerificationKey]:
+    def _fetch(self, issuer: str, trusted: bool) -> dict[str, VerificationKey]:
         deadline = time.monotonic() + self.timeout
-        metadata = _get_json(issuer.rstrip("/") + "/.well-known/openid-configuration", deadline)
+        metadata = _get_json(issuer.rstrip("/") + "/.well-known/openid-configuration", deadline, trusted)
         if metadata.get("issuer") != issuer:
             raise JwksUnavailable(f"the discovery document of {issuer} names another issuer")
         jwks_uri = metadata.get("jwks_uri")
         if not isinstance(jwks_uri, str) or not _acceptable_url(jwks_uri, issuer):
             raise JwksUnavailable(f"the discovery document of {issuer} has no usable jwks_uri")
-        return parse_jwks(_get_json(jwks_uri, deadline))
+        return parse_jwks(_get_json(jwks_uri, deadline, trusted))
 
 
 def jwks_cache() -> JwksCache:
@@ -179,30 +187,34 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _get_json(url: str, deadline: float) -> dict:
+def _get_json(url: str, deadline: float, trusted: bool) -> dict:
     """GET a JSON object, all of it before `deadline` (time.monotonic), at most MAX_DOCUMENT_BYTES."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise JwksUnavailable(f"no time left to fetch {url}")
     try:
-        with requests.get(
-            url, timeout=remaining, stream=True, allow_redirects=False, headers={"Accept": "application/json"}
-        ) as response:
-            if response.status_code != 200:
-                raise JwksUnavailable(f"{url} answered {response.status_code}")
-            body = bytearray()
-            for chunk in response.iter_content(16_384):
-                body += chunk
-                if len(body) > MAX_DOCUMENT_BYTES:
-                    raise JwksUnavailable(f"{url} is larger than {MAX_DOCUMENT_BYTES} bytes")
-                if time.monotonic() > deadline:
-                    raise JwksUnavailable(f"{url} took longer than the deadline")
-    except requests.RequestException as error:
-        raise JwksUnavailable(f"{url} could not be fetched: {type(error).__name__}") from None
+        answer = fetch.fetch(url, purpose="OpenID provider keys", trusted=trusted, max_bytes=MAX_DOCUMENT_BYTES,
+                             timeout=remaining, headers={"Accept": "application/json"})
+    except fetch.DestinationRefused as refused:
+        _note_refusal(url, refused)
+        raise JwksUnavailable(f"{url} is not fetched: {refused.message}") from None
+    except fetch.FetchFailed as error:
+        raise JwksUnavailable(f"{url} could not be fetched: {error.message}") from None
+    if answer.status != 200:
+        raise JwksUnavailable(f"{url} answered {answer.status}")
     try:
-        document = json.loads(bytes(body))
+        document = json.loads(answer.body)
     except ValueError:
         raise JwksUnavailable(f"{url} is not JSON") from None
     if not isinstance(document, dict):
         raise JwksUnavailable(f"{url} is not a JSON object")
     return document
+
+
+def _note_refusal(url: str, refused: fetch.DestinationRefused) -> None:
+    """Leave the refusal for the request's adapter to write to the audit log with its decisions."""
+    if has_request_context():
+        g.setdefault("audit_decisions", []).append({
+            "action": "fetch:DestinationRefused", "resource": url[:512], "decision": "Deny",
+            "detail": {"purpose": "OpenID provider keys", "addresses": list(refused.addresses[:5])},
+        })

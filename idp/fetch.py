@@ -1,0 +1,243 @@
+"""Server-side HTTP fetches: the one way the product reaches a URL on someone's behalf.
+
+Every fetch of a URL that untrusted input chose (a client's `jwks_uri` or
+`backchannel_logout_uri`, an IAM OIDC provider's discovery document and JWKS)
+goes through `fetch`:
+
+- the host is resolved at fetch time and EVERY address it resolves to must be
+  one the product may reach (`address_allowed`: globally routable, or inside
+  an operator's `IDP_FETCH_ALLOWED_NETWORKS`), so loopback, private,
+  link-local, shared, metadata, unspecified and multicast addresses are
+  refused in any notation (`2130706433`, `0177.0.0.1`, `0x7f.1`, `127.1`,
+  `::ffff:127.0.0.1`, or a name that resolves there): the resolver turns each
+  notation into an address and the address is what is checked;
+- the connection goes to the address that was checked (no second lookup a
+  DNS rebinding could answer differently), with the URL's host in `Host` and,
+  for https, in SNI and certificate verification;
+- redirects are never followed, environment proxies never used, content is
+  not decoded, and the bytes read and the time are bounded (each receive
+  waits at most what is left of `timeout`, and the deadline is checked
+  between receives; name resolution uses the system resolver's own limits).
+
+`trusted=True` is for URLs an operator configured (upstream providers, IDP_*
+settings): the address rule is skipped; redirects, proxies and bounds are not.
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+from urllib.parse import urlencode, urlsplit
+
+import certifi
+import urllib3
+
+from idp.errors import IdpError
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_MAX_BYTES = 256 * 1024
+CHUNK_BYTES = 16 * 1024
+# IPv6 forms that carry an IPv4 address a gateway may reach: the embedded address decides.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d, never routed as such
+
+
+class FetchFailed(IdpError):
+    """A server-side fetch gave no usable answer: unreachable, too slow, too large, redirected."""
+
+    status = 502
+    code = "FetchFailed"
+
+
+class DestinationRefused(FetchFailed):
+    """The URL may not be fetched for untrusted input: its host is, or resolves to, an address we do not reach."""
+
+    status = 400
+    code = "DestinationRefused"
+    sender_fault = True
+
+    def __init__(self, message: str, *, url: str, addresses: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.url, self.addresses = url, addresses
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What a fetch answered: the status, the headers and the whole (bounded) body."""
+
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def address_allowed(address: IPAddress, allowed_networks: Iterable[IPNetwork] = ()) -> bool:
+    """May the product connect to `address` for untrusted input? Global unicast, or an operator-allowed network."""
+    if any(address.version == network.version and address in network for network in allowed_networks):
+        return True
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return address_allowed(embedded, allowed_networks)
+    return address.is_global and not address.is_multicast
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]  # the client's address
+    if address in _NAT64 or address in _IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The address a host names literally, in any notation the resolver accepts (`127.1`, `0x7f.1`...), else None."""
+    host = host.strip("[]")
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if not host or not all(c.isalnum() or c == "." for c in host) or not host.replace(".", "").isalnum():
+        return None
+    try:  # inet_aton reads the classic decimal, octal, hex and short dotted forms
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+def literal_host_refused(host: str, allowed_networks: Iterable[IPNetwork] = ()) -> bool:
+    """A quick syntactic check (registration time): does `host` literally name an address we do not reach?"""
+    address = literal_address(host)
+    return address is not None and not address_allowed(address, allowed_networks)
+
+
+def resolve(host: str, port: int) -> tuple[IPAddress, ...]:
+    """Every address `host` resolves to now (getaddrinfo: names, and every literal notation)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise FetchFailed(f"{host} could not be resolved ({type(error).__name__})") from None
+    addresses: list[IPAddress] = []
+    for _family, _type, _proto, _name, sockaddr in infos:
+        address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
+        if address not in addresses:
+            addresses.append(address)
+    if not addresses:
+        raise FetchFailed(f"{host} resolves to no address")
+    return tuple(addresses)
+
+
+def fetch(
+    url: str,
+    *,
+    purpose: str,
+    trusted: bool = False,
+    method: str = "GET",
+    form: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float = DEFAULT_TIMEOUT,
+    allowed_networks: Iterable[IPNetwork] | None = None,
+) -> Fetched:
+    """Fetch `url` for `purpose` (named in errors), pinned to a checked address, no redirects, bounded.
+
+    `allowed_networks` defaults to the app's IDP_FETCH_ALLOWED_NETWORKS.
+    Raises `DestinationRefused` for an address the rule refuses and
+    `FetchFailed` for anything else that gives no complete answer; a non-2xx
+    status is returned, not raised (a redirect is just a 3xx answer).
+    """
+    deadline = time.monotonic() + timeout
+    scheme, host, port, target, host_header = _parts(url)
+    addresses = resolve(host, port)
+    if not trusted:
+        networks = tuple(configured_networks() if allowed_networks is None else allowed_networks)
+        refused = [a for a in addresses if not address_allowed(a, networks)]
+        if refused:
+            raise DestinationRefused(
+                f"{purpose}: {host} resolves to an address this server does not reach for others "
+                f"({', '.join(map(str, refused[:3]))})", url=url, addresses=tuple(map(str, refused)))
+    body = urlencode(form).encode() if form is not None else None
+    sent = {"Accept-Encoding": "identity", "User-Agent": "idp-fetch", **(headers or {}), "Host": host_header}
+    if body is not None:
+        sent["Content-Type"] = "application/x-www-form-urlencoded"
+    last_error: Exception | None = None
+    for address in addresses:  # each one checked above; the first that accepts a connection answers
+        pool = _pool(scheme, str(address), port, host, deadline - time.monotonic())
+        try:
+            response = pool.urlopen(method, target, body=body, headers=sent, redirect=False, retries=False,
+                                    preload_content=False, decode_content=False, assert_same_host=False)
+            try:
+                return Fetched(url, response.status, dict(response.headers),
+                               _read(response, max_bytes, deadline, purpose))
+            finally:
+                response.release_conn()
+        except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as error:
+            last_error = error
+        except urllib3.exceptions.HTTPError as error:
+            raise FetchFailed(f"{purpose}: {host} could not be fetched ({type(error).__name__})") from None
+        finally:
+            pool.close()
+    raise FetchFailed(f"{purpose}: {host} could not be reached ({type(last_error).__name__})")
+
+
+def _parts(url: str) -> tuple[str, str, int, str, str]:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise DestinationRefused("not a valid URL", url=url) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DestinationRefused("only http(s) URLs with a host are fetched", url=url)
+    if parts.username is not None or parts.password is not None:
+        raise DestinationRefused("URLs with user information are not fetched", url=url)
+    port = port or (443 if parts.scheme == "https" else 80)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.scheme, parts.hostname, port, target, parts.netloc
+
+
+def _pool(scheme: str, address: str, port: int, host: str, remaining: float) -> urllib3.HTTPConnectionPool:
+    if remaining <= 0:
+        raise FetchFailed(f"no time left to fetch from {host}")
+    timeout = urllib3.Timeout(connect=remaining, read=remaining)
+    if scheme == "http":
+        return urllib3.HTTPConnectionPool(address, port, timeout=timeout, maxsize=1, retries=False)
+    # Connect to the checked address; verify the certificate for the URL's host name.
+    return urllib3.HTTPSConnectionPool(
+        address, port, timeout=timeout, maxsize=1, retries=False, cert_reqs="CERT_REQUIRED",
+        ca_certs=certifi.where(), server_hostname=host, assert_hostname=host,
+    )
+
+
+def _read(response: urllib3.BaseHTTPResponse, max_bytes: int, deadline: float, purpose: str) -> bytes:
+    declared = response.headers.get("Content-Length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise FetchFailed(f"{purpose}: the answer is larger than {max_bytes} bytes")
+    body = bytearray()
+    while True:
+        chunk = response.read1(CHUNK_BYTES)  # what one receive brings: the deadline is checked between them
+        if not chunk:
+            return bytes(body)
+        body += chunk
+        if len(body) > max_bytes:
+            raise FetchFailed(f"{purpose}: the answer is larger than {max_bytes} bytes")
+        if time.monotonic() > deadline:
+            raise FetchFailed(f"{purpose}: the answer took longer than allowed")
+
+
+def configured_networks() -> tuple[IPNetwork, ...]:
+    """The running app's IDP_FETCH_ALLOWED_NETWORKS (none outside an app: worker threads pass them in)."""
+    from flask import current_app, has_app_context  # the running app's settings, read once at start
+
+    if not has_app_context():
+        return ()
+    settings = current_app.config.get("IDP_SETTINGS")
+    return tuple(getattr(settings, "fetch_allowed_networks", ()) or ())
