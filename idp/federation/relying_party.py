@@ -125,7 +125,7 @@ def _id_token_claims(upstream: UpstreamProvider, where: metadata.Endpoints, toke
 
     def lookup(kid: str):
         try:
-            return jwks_cache().key(upstream.issuer, kid)
+            return jwks_cache().key(upstream.issuer, kid, trusted=True)  # an operator-configured upstream
         except JwksUnavailable:
             raise UpstreamUnavailable(f"The signing keys of {upstream.name} could not be fetched.") from None
 

@@ -17,11 +17,10 @@ import threading
 import time
 from datetime import datetime, timezone
 
-import requests
 from authlib.oauth2.rfc6749 import InvalidClientError
 from sqlalchemy.exc import IntegrityError
 
-from idp import audit, clock
+from idp import audit, clock, fetch
 from idp.keys import jwt
 from idp.oidc.tokens import issuer
 from idp.sts.jwks_cache import JwksUnavailable, parse_jwks
@@ -109,10 +108,15 @@ def _fetched(url: str) -> dict:
     cached = _fetched_jwks.get(url)
     if cached is not None and time.monotonic() - cached[0] < (JWKS_TTL if cached[1] else JWKS_FAILURE_TTL):
         return cached[1]
-    try:
-        response = requests.get(url, timeout=JWKS_TIMEOUT, allow_redirects=False, headers={"Accept": "application/json"})
-        document = response.json() if response.status_code == 200 and len(response.content) <= MAX_JWKS_BYTES else {}
-    except (requests.RequestException, ValueError):
+    try:  # idp.fetch: global addresses only (a client chose this URL), pinned, no redirects, bounded
+        answer = fetch.fetch(url, purpose="client jwks_uri", max_bytes=MAX_JWKS_BYTES, timeout=JWKS_TIMEOUT,
+                             headers={"Accept": "application/json"})
+        document = json.loads(answer.body) if answer.status == 200 else {}
+    except fetch.DestinationRefused as refused:
+        audit.record("fetch:DestinationRefused", resource=url[:512], decision="Deny",
+                     detail={"purpose": "jwks_uri", "addresses": list(refused.addresses[:5])}, commit=True)
+        document = {}
+    except (fetch.FetchFailed, ValueError):
         document = {}
     keys = parse_jwks(document) if isinstance(document, dict) and "keys" in document else {}
     with _jwks_lock:

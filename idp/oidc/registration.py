@@ -12,11 +12,10 @@ registered clients are never trusted (they always ask for consent).
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import secrets
 from urllib.parse import urlsplit
 
-from idp import clock
+from idp import clock, fetch
 from idp.errors import InvalidRedirectUri, NotFound, OAuthError, ValidationError
 from idp.keys import jwt, sign_token, verify_own_token
 from idp.oidc import clients, tokens
@@ -161,11 +160,9 @@ def _server_side_uri_allowed(uri: str) -> bool:
     host = (parts.hostname or "").lower()
     if parts.scheme != "https" or not host or host == "localhost" or host.endswith(".localhost"):
         return False
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return True
-    return address.is_global
+    # A quick syntactic check of literal addresses in any notation (127.1, 0x7f.1, 2130706433, ::ffff:...);
+    # the real check is idp.fetch's, on the addresses the host resolves to when it is fetched.
+    return not fetch.literal_host_refused(host, fetch.configured_networks())
 
 
 def _checked(action):
