@@ -76,3 +76,15 @@ def test_readme_cli_example_runs_against_the_server(live_server, app_config):
                             text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "implicitDeny"
+
+
+def test_readme_api_example_registers_an_api_and_bounds_the_token(live_server, app_config, root):
+    [register] = readme_blocks("sh", "apis")
+    env = {**os.environ, **{k: v for k, v in app_config.items() if k.startswith("IDP_") and v is not None}}
+    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
+    script = as_run_here(register, live_server, app_config).replace(".venv/bin/flask", "flask")
+    result = subprocess.run(["bash", "-euc", script], capture_output=True, text=True, timeout=120, env=env,
+                            cwd=REPO_ROOT)
+    assert result.returncode == 0, result.stderr
+    [ask] = readme_blocks("python", "apis")
+    assert run_python(ask, live_server, app_config) == ["Allow", "Deny", "401"]

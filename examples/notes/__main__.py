@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from examples.notes.app import create_app
+from examples.notes.app import API_IDENTIFIER, create_app
 
 
 def main() -> None:
@@ -12,8 +12,10 @@ def main() -> None:
     parser.add_argument("--idp", default="http://127.0.0.1:5000", help="the IdP's base URL (POST /authorize)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5001)
+    parser.add_argument("--audience", default=API_IDENTIFIER,
+                        help="the identifier the notes API is registered under at the IdP (bearer tokens' aud)")
     args = parser.parse_args()
-    create_app(args.idp).run(host=args.host, port=args.port, threaded=True)
+    create_app(args.idp, audience=args.audience).run(host=args.host, port=args.port, threaded=True)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,15 @@ def _missing(what: str):
     return jsonify(error="NotFound", message=f"{what} does not exist."), 404
 
 
-def create_app(idp_url: str, *, authorizer: RemoteAuthorizer | None = None) -> Flask:
-    """A notes server that asks the IdP at `idp_url` to authorize every request."""
+API_IDENTIFIER = "urn:example:notes"
+
+
+def create_app(idp_url: str, *, authorizer: RemoteAuthorizer | None = None, audience: str = API_IDENTIFIER) -> Flask:
+    """A notes server that asks the IdP at `idp_url` to authorize every request.
+
+    `audience` is the identifier the notes API is registered under (`idp apis create --identifier`): bearer
+    tokens are accepted only when issued for it (`resource=` at the IdP), and only within their scopes.
+    """
     app = Flask(__name__)
     store = NotesStore()
     authz = authorizer or RemoteAuthorizer(idp_url)
@@ -46,21 +53,21 @@ def create_app(idp_url: str, *, authorizer: RemoteAuthorizer | None = None) -> F
         return jsonify(status="ok")
 
     @app.post("/notebooks/<notebook>")
-    @authz.require("notes:CreateNotebook", resource=notebook_arn)
+    @authz.require("notes:CreateNotebook", resource=notebook_arn, audience=audience)
     def create_notebook(notebook: str):
         if not store.create(notebook):
             return jsonify(error="Conflict", message=f"Notebook {notebook} already exists."), 409
         return jsonify(notebook=notebook, created_by=caller()), 201
 
     @app.get("/notebooks/<notebook>/policy")
-    @authz.require("notes:GetNotebookPolicy", resource=notebook_arn, resource_policy=policy_of)
+    @authz.require("notes:GetNotebookPolicy", resource=notebook_arn, resource_policy=policy_of, audience=audience)
     def get_policy(notebook: str):
         if store.get(notebook) is None:
             return _missing(f"Notebook {notebook}")
         return jsonify(policy=store.policy(notebook))
 
     @app.put("/notebooks/<notebook>/policy")
-    @authz.require("notes:PutNotebookPolicy", resource=notebook_arn, resource_policy=policy_of)
+    @authz.require("notes:PutNotebookPolicy", resource=notebook_arn, resource_policy=policy_of, audience=audience)
     def put_policy(notebook: str):
         if store.get(notebook) is None:
             return _missing(f"Notebook {notebook}")
@@ -71,7 +78,7 @@ def create_app(idp_url: str, *, authorizer: RemoteAuthorizer | None = None) -> F
         return jsonify(notebook=notebook, policy=policy)
 
     @app.get("/notebooks/<notebook>/notes")
-    @authz.require("notes:ListNotes", resource=notebook_arn, resource_policy=policy_of)
+    @authz.require("notes:ListNotes", resource=notebook_arn, resource_policy=policy_of, audience=audience)
     def list_notes(notebook: str):
         found = store.get(notebook)
         if found is None:
@@ -79,7 +86,7 @@ def create_app(idp_url: str, *, authorizer: RemoteAuthorizer | None = None) -> F
         return jsonify(notes=sorted(found.notes))
 
     @app.get("/notebooks/<notebook>/notes/<note>")
-    @authz.require("notes:GetNote", resource=note_arn, resource_policy=policy_of)
+    @authz.require("notes:GetNote", resource=note_arn, resource_policy=policy_of, audience=audience)
     def get_note(notebook: str, note: str):
         found = store.get(notebook)
         if found is None or note not in found.notes:
@@ -87,7 +94,7 @@ def create_app(idp_url: str, *, authorizer: RemoteAuthorizer | None = None) -> F
         return jsonify(note=note, text=found.notes[note], read_by=caller())
 
     @app.put("/notebooks/<notebook>/notes/<note>")
-    @authz.require("notes:PutNote", resource=note_arn, resource_policy=policy_of)
+    @authz.require("notes:PutNote", resource=note_arn, resource_policy=policy_of, audience=audience)
     def put_note(notebook: str, note: str):
         if store.get(notebook) is None:
             return _missing(f"Notebook {notebook}")
@@ -95,7 +102,7 @@ def create_app(idp_url: str, *, authorizer: RemoteAuthorizer | None = None) -> F
         return jsonify(note=note, written_by=caller())
 
     @app.delete("/notebooks/<notebook>/notes/<note>")
-    @authz.require("notes:DeleteNote", resource=note_arn, resource_policy=policy_of)
+    @authz.require("notes:DeleteNote", resource=note_arn, resource_policy=policy_of, audience=audience)
     def delete_note(notebook: str, note: str):
         if store.get(notebook) is None or not store.delete_note(notebook, note):
             return _missing(f"Note {notebook}/{note}")

@@ -10,7 +10,8 @@ from idp.authz.context import global_keys
 from idp.authz.policy_store import policies_for_user
 from idp.authz.principals import Caller
 from idp.errors import AccessDenied
-from idp.policy import Decision, Policy, PolicySet, RequestContext, evaluate
+from idp.policy import Decision, Effect, Policy, PolicySet, PolicyType, RequestContext, evaluate, matching_statements
+from idp.policy.decision import explicit_deny, implicit_deny
 
 EMPTY = PolicySet()
 
@@ -22,11 +23,37 @@ def decide(
     *,
     context: dict[str, object] | None = None,
     resource_policies: Sequence[Policy] = (),
+    bound: PolicySet | None = None,
 ) -> Decision:
-    """Evaluate one request of `caller` with AWS's semantics; never raises for a denial."""
+    """Evaluate one request of `caller` with AWS's semantics; never raises for a denial.
+
+    `bound` (a delegated token's scope policies, in its session slot) must
+    also allow the request, whatever else allowed it.
+    """
     request = request_for(caller, action, resource, context)
     decision = evaluate(request, caller_policies(caller, resource_policies))
+    if bound is not None:
+        decision = within_bound(request, decision, bound)
     note(caller, action, resource, decision)
+    return decision
+
+
+def within_bound(request: RequestContext, decision: Decision, bound: PolicySet) -> Decision:
+    """An Allow stands only if the bound's policies allow the request too (and none of them denies it).
+
+    The engine already bounds an IAM user's token through the session slot;
+    this also bounds what the engine lets through without consulting a
+    session policy: a resource-based policy naming the principal itself, the
+    root user, a web identity. A delegated token never exceeds its scopes.
+    """
+    if not decision.allowed:
+        return decision
+    matched = matching_statements(request, bound)
+    denies = tuple(ref for ref in matched if ref.effect is Effect.DENY)
+    if denies:
+        return explicit_deny(request, denies)
+    if not any(ref.effect is Effect.ALLOW and ref.policy_type is PolicyType.SESSION for ref in matched):
+        return implicit_deny(request, PolicyType.SESSION)
     return decision
 
 

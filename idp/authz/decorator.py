@@ -5,7 +5,9 @@
 separate IdP over `POST /authorize`. Both read SigV4 or `Authorization: Bearer`
 from `flask.request`, answer 401 JSON when the credentials do not
 authenticate and 403 JSON with AWS's reason on Deny, and leave the
-`AuthorizationResult` in `flask.g.authorization` for the view.
+`AuthorizationResult` in `flask.g.authorization` for the view. A resource
+server that accepts bearer tokens names itself with `audience=` (its
+registered API identifier); without it no bearer token authenticates.
 """
 from __future__ import annotations
 
@@ -72,7 +74,8 @@ def error_response(status: int, code: str, message: str) -> Response:
 
 
 def require(action: str, *, resource: str | Resolver, context: Mapping | Resolver | None = None,
-            resource_policy: str | Mapping | Resolver | None = None) -> Callable[[View], View]:
+            resource_policy: str | Mapping | Resolver | None = None,
+            audience: str | None = None) -> Callable[[View], View]:
     """Guard a view of an app that runs the IdP in-process; `resource` etc. may be callables of the view's kwargs."""
 
     def guard(view: View) -> View:
@@ -88,7 +91,7 @@ def require(action: str, *, resource: str | Resolver, context: Mapping | Resolve
                     action, str(_resolve(resource, kwargs)),
                     signed=None if token else signed_request(), token=token,
                     context=request_context(_resolve(context, kwargs)),
-                    resource_policy=_resolve(resource_policy, kwargs),
+                    resource_policy=_resolve(resource_policy, kwargs), audience=audience,
                 )
             except AuthenticationError as error:
                 return error_response(401, error.code, error.message)
@@ -114,12 +117,15 @@ class RemoteAuthorizer:
         self.timeout = timeout
         self.session = session or requests.Session()
 
-    def question(self, action: str, resource: str, context: Mapping | None, resource_policy: object) -> dict:
+    def question(self, action: str, resource: str, context: Mapping | None, resource_policy: object,
+                 audience: str | None = None) -> dict:
         """The `POST /authorize` body for the request being served."""
         body: dict[str, object] = {"action": action, "resource": resource, "context": request_context(context)}
         token = bearer_token()
         if token:
             body["token"] = token
+            if audience is not None:
+                body["audience"] = audience
         else:
             payload = request.get_data(cache=True)
             body["request"] = {
@@ -147,14 +153,15 @@ class RemoteAuthorizer:
         return error_response(503, "AuthorizerUnavailable", f"The authorizer answered HTTP {answer.status_code}.")
 
     def require(self, action: str, *, resource: str | Resolver, context: Mapping | Resolver | None = None,
-                resource_policy: str | Mapping | Resolver | None = None) -> Callable[[View], View]:
+                resource_policy: str | Mapping | Resolver | None = None,
+                audience: str | None = None) -> Callable[[View], View]:
         """Guard a view: ask the IdP; 401/403 JSON unless it answers Allow."""
 
         def guard(view: View) -> View:
             @functools.wraps(view)
             def wrapped(**kwargs):
                 body = self.question(action, str(_resolve(resource, kwargs)), _resolve(context, kwargs),
-                                     _resolve(resource_policy, kwargs))
+                                     _resolve(resource_policy, kwargs), audience)
                 result = self.ask(body)
                 if isinstance(result, Response):
                     return result

@@ -2,7 +2,9 @@
 
 Any resource server may call it: the request being authorized carries its own
 proof (a SigV4 signature or a bearer JWT), so the answer tells the caller
-nothing it could not learn by presenting the credentials itself. Nothing is
+nothing it could not learn by presenting the credentials itself. A bearer
+`token` comes with `audience`, the identifier of the registered API asking:
+a token without it, or whose `aud` lacks it, does not authenticate (401). Nothing is
 rate-limited yet; a deployment exposing this endpoint publicly should put a
 limit in front of it.
 """
@@ -27,6 +29,7 @@ MAX_HEADERS = 100
 @blueprint.errorhandler(IdpError)
 def _render(error: IdpError) -> Response:
     db.session.rollback()
+    settle()  # a refused credential is still audited
     # Credentials that do not authenticate are 401 whatever AWS status their code carries.
     status = 401 if isinstance(error, AuthenticationError) else error.status
     response = jsonify(error=error.code, message=error.message)
@@ -47,10 +50,14 @@ def authorize() -> Response:
         raise ValidationError("exactly one of 'request' and 'token' is required")
     if token is not None and (not isinstance(token, str) or not token):
         raise ValidationError("'token' must be a non-empty string")
+    audience = body.get("audience")
+    if audience is not None and (token is None or not isinstance(audience, str)):
+        raise ValidationError("'audience' is the registered API's identifier (a string), given with 'token'")
     result = authorize_request(
         body.get("action"), body.get("resource"),
         signed=None if forwarded is None else signed_request_of(forwarded),
         token=token, context=body.get("context"), resource_policy=_policy(body.get("resource_policy")),
+        audience=audience,
     )
     settle()
     return jsonify(result.as_json())

@@ -3,6 +3,9 @@
 `authorize_request` runs inside an app context of `idp.create_app(...)` (or of
 an app bound to the same database). The SigV4 credential scope's service must
 be the action's service prefix: a resource server signs as itself (`notes`).
+A bearer token is accepted only with `audience=` (the registered API the
+resource server is), and then decided within its scopes (`idp.authz.tokens`);
+a refused token is audited (`authz:RefuseBearerToken`).
 """
 from __future__ import annotations
 
@@ -18,8 +21,8 @@ from idp.authz.authorizer import decide
 from idp.authz.policy_store import parsed
 from idp.authz.principals import Caller
 from idp.authz.sigv4 import SignedRequest
-from idp.authz.tokens import identity_for_token
-from idp.errors import MalformedPolicyDocument, ValidationError
+from idp.authz.tokens import AUDIENCE_KEY, CLIENT_ID_KEY, SCOPE_KEY, TokenIdentity, identity_for_token
+from idp.errors import AuthenticationError, MalformedPolicyDocument, ValidationError
 from idp.policy import Decision, Policy, PolicyKind
 from idp.policy import MalformedPolicyDocument as PolicyError
 from models import db
@@ -29,7 +32,7 @@ _ACTION = re.compile(r"([a-z0-9-]{1,64}):([A-Za-z0-9-]{1,128})", re.ASCII)
 _DERIVED_PREFIXES = (
     "aws:principal", "aws:userid", "aws:username", "aws:tokenissuetime", "aws:multifactorauth",
     "aws:sourceidentity", "aws:federatedprovider", "aws:currenttime", "aws:epochtime", "aws:viamethod",
-    "aws:calledvia", "sts:",
+    "aws:calledvia", "sts:", CLIENT_ID_KEY.lower(), SCOPE_KEY.lower(), AUDIENCE_KEY.lower(),
 )
 MAX_CONTEXT_KEYS = 100
 MAX_RESOURCE_CHARS = 2048
@@ -79,10 +82,12 @@ def authorize_request(
     token: str | None = None,
     context: Mapping[str, object] | None = None,
     resource_policy: str | Mapping | None = None,
+    audience: str | None = None,
 ) -> AuthorizationResult:
-    """Authenticate the request (SigV4 or bearer JWT) and decide `action` on `resource`.
+    """Authenticate the request (SigV4, or a bearer JWT for the API `audience`) and decide `action` on `resource`.
 
-    Raises `AuthenticationError` when the credentials do not authenticate and
+    Raises `AuthenticationError` when the credentials do not authenticate (a
+    bearer token without `audience`, or whose `aud` lacks it, or revoked) and
     `ValidationError`/`MalformedPolicyDocument` for a malformed question.
     """
     service = _service_of(action)
@@ -94,12 +99,28 @@ def authorize_request(
         raise ValidationError("exactly one of a signed request or a bearer token is required")
     if signed is not None:
         caller = credentials.authenticate(signed, service, action=action, unsigned_payload=True)
-    else:
-        identity = identity_for_token(token)
-        caller = identity.caller
-        keys.update(identity.context)
-    decision = decide(caller, action, resource, context=keys, resource_policies=policies)
-    return _result(caller, decision)
+        decision = decide(caller, action, resource, context=keys, resource_policies=policies)
+        return _result(caller, decision)
+    identity = bearer_identity(token, audience, action, resource)
+    keys.update(identity.context)
+    decision = decide(identity.caller, action, resource, context=keys, resource_policies=policies,
+                      bound=identity.bound)
+    return _result(identity.caller, decision)
+
+
+def bearer_identity(token: str, audience: str | None, action: str, resource: str) -> TokenIdentity:
+    """The bounded session a bearer token stands for; a token that does not authenticate is audited, then raised."""
+    try:
+        return identity_for_token(token, audience)
+    except AuthenticationError as error:
+        entry = {"actor": None, "action": "authz:RefuseBearerToken", "resource": resource, "decision": "Deny",
+                 "account_id": None, "detail": {"reason": error.message, "audience": audience,
+                                                "requested_action": action}}
+        if has_request_context():
+            g.setdefault("audit_decisions", []).append(entry)
+        else:
+            audit.record(entry.pop("action"), **entry)
+        raise
 
 
 def _service_of(action: object) -> str:

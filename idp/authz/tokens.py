@@ -1,12 +1,29 @@
-"""Bearer JWTs signed by this IdP -> the caller they stand for.
+"""Bearer access tokens of this IdP -> the bounded session they stand for.
 
-A token whose `sub` is the unique id (AIDA...) of an IAM user of the account
-named by its `account` claim stands for that user: the user's identity
-policies apply and its tags become `aws:PrincipalTag/*`. Any other token stands
-for a web-identity subject of this IdP's own OIDC provider, which only
-resource-based policies can let in; its claims become the condition keys
-`<provider-url>:sub`, `:aud`, `:amr`, `:<claim>` as AssumeRoleWithWebIdentity
-would carry them.
+A bearer token is accepted only for a named audience: the caller (a resource
+server) says which registered API it is, and that identifier must be in the
+token's `aud` (RFC 8707, RFC 9068 4). The token must be live
+(`idp.authz.liveness.check_live`). Its authority is then bounded by the
+policies of its granted scopes that this API defines, evaluated like the
+session policy of an assumed-role session:
+
+- a token whose `sub` is the unique id (AIDA...) of an IAM user of the account
+  named by its `account` claim stands for that user: the user's identity
+  policies and boundary apply, the scopes' policies are its session policies,
+  and the user's tags become `aws:PrincipalTag/*`;
+- a client credentials token (`sub` = `client_id`) stands for the client,
+  `arn:aws:iam::<account>:oidc-client/<client_id>`, whose identity policies
+  are exactly its granted scopes' policies;
+- any other token stands for a web-identity subject of this IdP's own OIDC
+  provider, which only resource-based policies can let in; its claims become
+  the condition keys `<provider-url>:sub`, `:aud`, `:amr`, `:<claim>` as
+  AssumeRoleWithWebIdentity would carry them.
+
+Whatever the subject, `bound` holds the scopes' policies: the authorizer
+refuses anything they do not allow, even what a resource-based policy naming
+the principal would allow on its own (`idp.authz.authorizer.decide`). A token
+with no scope of this API has no authority over it. Every bearer request also
+carries `oidc:ClientId`, `oidc:Scope` (multi-valued) and `oidc:Audience`.
 """
 from __future__ import annotations
 
@@ -16,32 +33,51 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import select
 
+from idp.authz.liveness import check_live
+from idp.authz.policy_store import parsed, policies_for_user
 from idp.authz.principals import Caller, user_principal
 from idp.keys import verify_own_token
 from idp.keys.jwt import ACCESS_TOKEN, InvalidToken
-from idp.policy import PrincipalType, RequestPrincipal
+from idp.policy import Policy, PolicyKind, PolicySet, PrincipalType, RequestPrincipal
 from models import db
 from models.account import Account
+from models.api_resource import ApiResource
+from models.oauth_client import OAuthClient
 from models.user import User
 
 _ACCOUNT_ID = re.compile(r"\d{12}")
 _USER_ID = re.compile(r"AIDA[A-Z0-9]{1,124}")
 # Registered claims describe the token, not the subject; they are not condition keys.
 _NOT_CONDITION_KEYS = frozenset({"iss", "exp", "nbf", "iat", "jti"})
+MAX_AUDIENCE = 2048
+# Condition keys every bearer request carries (catalogued in idp/analyzer/catalog/oidc.json).
+CLIENT_ID_KEY, SCOPE_KEY, AUDIENCE_KEY = "oidc:ClientId", "oidc:Scope", "oidc:Audience"
+# A token with no scope of the API: a session policy that allows nothing.
+_NOTHING = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"*","Resource":"*"}]}'
+
+
+class WrongAudience(InvalidToken):
+    """A bearer token presented without an audience, or for one its `aud` does not name."""
 
 
 @dataclass(frozen=True)
 class TokenIdentity:
-    """The caller a bearer token stands for, and the condition keys it brings."""
+    """The caller a bearer token stands for, the condition keys it brings, and the bound of its scopes."""
 
     caller: Caller
     context: dict[str, object] = field(default_factory=dict)
     claims: dict = field(default_factory=dict)
+    bound: PolicySet | None = None
 
 
 def provider_url() -> str:
     """This IdP's issuer as IAM names an OIDC provider: without the scheme."""
     return current_app.config["IDP_SETTINGS"].issuer.split("://", 1)[1]
+
+
+def client_arn(account_id: str, client_id: str) -> str:
+    """The principal a client is on its own (client credentials, token exchange)."""
+    return f"arn:aws:iam::{account_id}:oidc-client/{client_id}"
 
 
 def _default_account() -> str:
@@ -53,21 +89,71 @@ def _default_account() -> str:
     return cached
 
 
-def identity_for_token(token: str) -> TokenIdentity:
-    """Verify a bearer JWT of this issuer (signature, exp/nbf/iat, iss) and resolve its subject."""
+def verified_claims(token: str, audience: object) -> dict:
+    """The claims of a live access token of this issuer whose `aud` names `audience`; InvalidToken otherwise."""
     # RFC 9068 section 4: only an access token is a bearer credential; an ID token (typ JWT) is not.
     claims = verify_own_token(token, kind=ACCESS_TOKEN)
+    if not isinstance(audience, str) or not audience or len(audience) > MAX_AUDIENCE:
+        raise WrongAudience("a bearer token is accepted only for a named audience (the API's identifier)")
+    aud = claims.get("aud")
+    if audience not in ([aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []):
+        raise WrongAudience(f"the token's audience does not include {audience}")
+    check_live(claims)
+    return claims
+
+
+def identity_for_token(token: str, audience: object) -> TokenIdentity:
+    """Verify a bearer access token for the API `audience` and resolve the bounded session it stands for."""
+    claims = verified_claims(token, audience)
+    api = db.session.scalar(select(ApiResource).where(ApiResource.identifier == audience))
+    if api is None:
+        raise WrongAudience(f"{audience} is not a registered API")
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise InvalidToken("token has no subject")
+    scopes = _scopes(claims)
+    limits = scope_policies(api, scopes)
+    bound = PolicySet(session=limits)
+    keys: dict[str, object] = {CLIENT_ID_KEY: str(claims.get("client_id", "")), SCOPE_KEY: scopes,
+                               AUDIENCE_KEY: api.identifier}
     account = claims.get("account")
-    if isinstance(account, str) and _ACCOUNT_ID.fullmatch(account) and _USER_ID.fullmatch(subject):
+    account = account if isinstance(account, str) and _ACCOUNT_ID.fullmatch(account) else None
+    if account is not None and _USER_ID.fullmatch(subject):
         user = db.session.scalar(select(User).where(User.user_id == subject, User.account_id == account))
         if user is None:
             # Never fall back to a web identity: the user this token named is gone.
             raise InvalidToken("the user this token was issued to no longer exists")
-        return TokenIdentity(Caller(user_principal(user), user_pk=user.id), {}, claims)
-    return _web_identity(claims, account if isinstance(account, str) and _ACCOUNT_ID.fullmatch(account) else None)
+        base = policies_for_user(user.id, user.account_id, user.arn)
+        policies = PolicySet(identity=base.identity.policies, boundary=base.boundary.policies, session=limits)
+        return TokenIdentity(Caller(user_principal(user), user_pk=user.id, policies=policies), keys, claims, bound)
+    if account is not None and subject == claims.get("client_id") and "gid" not in claims:
+        identity = scope_policies(api, scopes, PolicyKind.MANAGED)
+        return TokenIdentity(_client_caller(account, subject, identity), keys, claims, bound)
+    identity = _web_identity(claims, account)
+    return TokenIdentity(identity.caller, {**identity.context, **keys}, claims, bound)
+
+
+def scope_policies(api: ApiResource, scopes: list[str], kind: PolicyKind = PolicyKind.SESSION) -> list[Policy]:
+    """The documents of the token's scopes that the API defines (one allowing nothing if none), parsed as `kind`."""
+    wanted = set(scopes)
+    found = [parsed(text, kind, f"{api.identifier}#{name}") for name, text in (api.scopes or {}).items()
+             if name in wanted]
+    return found or [parsed(_NOTHING, kind, f"{api.identifier}#no-scope")]
+
+
+def _scopes(claims: dict) -> list[str]:
+    scope = claims.get("scope")
+    return list(dict.fromkeys(scope.split())) if isinstance(scope, str) else []
+
+
+def _client_caller(account: str, client_id: str, identity: list[Policy]) -> Caller:
+    client = db.session.scalar(select(OAuthClient.enabled).where(OAuthClient.client_id == client_id,
+                                                                 OAuthClient.account_id == account))
+    if not client:
+        raise InvalidToken("the client this token was issued to no longer exists or is disabled")
+    principal = RequestPrincipal.of(client_arn(account, client_id), account, PrincipalType.USER,
+                                    user_id=client_id, username=client_id)
+    return Caller(principal, policies=PolicySet(identity=identity))
 
 
 def _web_identity(claims: dict, account: str | None) -> TokenIdentity:

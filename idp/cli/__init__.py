@@ -32,3 +32,4 @@ def emit(document: dict, as_json: bool, human: str) -> None:
 
 from idp.cli import accounts, analyze, clients, keys  # noqa: E402,F401  (registers the commands)
 from idp.cli import upstreams  # noqa: E402,F401
+from idp.cli import apis  # noqa: E402,F401

@@ -25,7 +25,7 @@ from idp.clock import as_utc
 from idp.errors import ClientError
 from idp.iam.accounts import root_arn
 from idp.keys import jwt, keystore
-from idp.oidc import consent
+from idp.oidc import admission, apis, consent
 from idp.oidc.subjects import Subject
 from idp.oidc.tokens import issuer
 from idp.web import sessions
@@ -55,6 +55,7 @@ class CheckedRequest:
     max_age: int | None
     hint_subject: str | None
     acr_values: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()  # RFC 8707: the APIs the token is for
 
     @property
     def client(self):
@@ -72,6 +73,7 @@ def handle(decision: str | None) -> Response:
         if isinstance(subject_or_login, Response):
             return subject_or_login
         subject = subject_or_login
+        admitted(checked, subject)
         if decision is None and needs_consent(checked, subject):
             if "none" in checked.prompt:
                 raise ConsentRequiredError(redirect_uri=checked.redirect_uri)
@@ -82,6 +84,7 @@ def handle(decision: str | None) -> Response:
             consent.remember(subject, checked.client, checked.scopes)
         code = grant.generate_authorization_code()
         grant.request.user = subject
+        grant.request.resources = list(checked.resources)
         grant.save_authorization_code(code, grant.request)
         audit.record("oauth:Authorize", actor=subject.principal_arn, resource=checked.client.client_id,
                      decision="Allow", account_id=subject.account_id, detail={"scope": " ".join(checked.scopes)})
@@ -124,10 +127,12 @@ def checked_request(grant) -> CheckedRequest:
     if max_age is not None and not (max_age.isdigit() and len(max_age) <= 9):
         refuse("max_age must be a non-negative integer.")
     hint = values.get("id_token_hint")
+    resources = apis.requested_resources(values.getlist("resource"), grant.request.client.model.account_id,
+                                         redirect_uri=redirect_uri)
     return CheckedRequest(grant, redirect_uri, values.get("state"), mode, requested or list(allowed), prompt,
                           int(max_age) if max_age is not None else None,
                           _hint_subject(hint, grant.request.client.model.client_id, refuse) if hint else None,
-                          tuple((values.get("acr_values") or "").split()[:8]))
+                          tuple((values.get("acr_values") or "").split()[:8]), tuple(resources))
 
 
 def _hint_subject(hint: str, client_id: str, refuse) -> str:
@@ -187,6 +192,15 @@ def subject_of(session) -> Subject | None:
         return None  # a federated sign-in not linked to a local user yet
     return Subject(session.account_id, session.user_id, session.principal_arn, as_utc(session.auth_time),
                    tuple(session.amr or ()), session.acr, session.id_hash)
+
+
+def admitted(checked: CheckedRequest, subject: Subject) -> None:
+    """Accounts are a boundary: a principal of an account the client does not admit gets access_denied
+    (audited; no consent or code written), before consent is asked or remembered."""
+    try:
+        admission.require(checked.client, subject.account_id, actor=subject.principal_arn, surface="authorize")
+    except admission.AccountNotAdmitted as refused:
+        raise AccessDeniedError(refused.message, redirect_uri=checked.redirect_uri) from None
 
 
 def needs_consent(checked: CheckedRequest, subject: Subject) -> bool:

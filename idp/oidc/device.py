@@ -49,15 +49,16 @@ def normalize_user_code(typed: str) -> str | None:
     return value
 
 
-def start(client: ClientSnapshot, scope: str) -> dict:
-    """A new pending request; the RFC 8628 3.2 response body."""
+def start(client: ClientSnapshot, scope: str, resources: list[str] | None = None) -> dict:
+    """A new pending request (for the APIs in `resources`, RFC 8707); the RFC 8628 3.2 response body."""
     device_code = tokens.new_secret_value()
     user_code = "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(USER_CODE_LENGTH))
     display = f"{user_code[:4]}-{user_code[4:]}"
     now = clock.now()
     db.session.add(DeviceAuthorization(
         device_code_hash=tokens.token_hash(device_code), user_code_hash=_user_code_hash(user_code),
-        client_id=client.id, scope=scope, status="pending", interval=INTERVAL, expires_at=now + LIFETIME, amr=[]))
+        client_id=client.id, scope=scope, resources=list(resources or []), status="pending", interval=INTERVAL,
+        expires_at=now + LIFETIME, amr=[]))
     db.session.flush()
     return {"device_code": device_code, "user_code": display, "verification_uri": verification_uri(),
             "verification_uri_complete": f"{verification_uri()}?user_code={display}",
@@ -143,7 +144,8 @@ def _issue(row: DeviceAuthorization) -> dict:
                       tuple(row.amr or ()), row.acr, row.browser_session_id)
     family = RefreshTokenFamily(
         client_id=client.id, subject=subject.sub, account_id=row.account_id, user_id=row.user_id, scope=row.scope,
-        browser_session_id=row.browser_session_id, auth_time=row.auth_time, amr=list(row.amr or []), acr=row.acr,
+        resources=list(row.resources or []), browser_session_id=row.browser_session_id, auth_time=row.auth_time,
+        amr=list(row.amr or []), acr=row.acr,
         absolute_expires_at=clock.now() + issuance.FAMILY_ABSOLUTE_LIFETIME)
     db.session.add(family)
     db.session.flush()

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from authlib.oauth2.rfc6749 import InvalidGrantError
 from sqlalchemy import select, update
 
 from idp import audit, clock
-from idp.oidc import tokens
+from idp.authz import liveness
+from idp.oidc import admission, tokens
 from idp.oidc.subjects import Subject
 from models import db
 from models.oauth_client import OAuthClient
@@ -23,27 +25,49 @@ FAMILY_ABSOLUTE_LIFETIME = timedelta(days=30)
 
 
 def token_response(client: OAuthClient, subject: Subject | None, scope: str, *, family: RefreshTokenFamily | None,
-                   refresh_token: str | None, nonce: str | None = None) -> dict:
-    """The RFC 6749 5.1 body: access token, its lifetime and scope, refresh and ID tokens when due."""
+                   refresh_token: str | None, nonce: str | None = None, resources: list[str] | None = None) -> dict:
+    """The RFC 6749 5.1 body: access token, its lifetime and scope, refresh and ID tokens when due.
+
+    The access token is for the APIs in `resources` (default: the grant's; RFC 8707).
+    """
+    if resources is None:
+        resources = list(family.resources or []) if family is not None else []
+    if subject is not None:
+        _admitted(client, subject)
     access = tokens.access_token(client_id=client.client_id, account_id=subject.account_id if subject else
                                  client.account_id, scope=scope, subject=subject,
-                                 grant_id=family.id if family else None)
+                                 grant_id=family.id if family else None, resources=resources)
     body = {"access_token": access.value, "token_type": "Bearer", "expires_in": access.expires_in, "scope": scope}
     if refresh_token is not None:
         body["refresh_token"] = refresh_token
     scopes = set(scope.split())
     if subject is not None and "openid" in scopes:
         body["id_token"] = tokens.id_token(client_id=client.client_id, alg=client.id_token_signed_response_alg,
-                                           subject=subject, scope=scopes, nonce=nonce, access_token_value=access.value)
+                                           subject=subject, scope=scopes, nonce=nonce, access_token_value=access.value,
+                                           grant_id=family.id if family else None)
     return body
 
 
-def issue_for_code(client: OAuthClient, subject: Subject, code: AuthorizationCode) -> dict:
-    """Start a grant from a redeemed code; a refresh token only for clients allowed to refresh."""
+def _admitted(client: OAuthClient, subject: Subject) -> None:
+    """Defense in depth for codes, device codes and refresh tokens: the client still admits the subject's
+    account (an operator may have narrowed `--multi-account` since the grant was made)."""
+    try:
+        admission.require(client, subject.account_id, actor=subject.sub, surface="token")
+    except admission.AccountNotAdmitted as refused:
+        raise InvalidGrantError(refused.message) from None
+
+
+def issue_for_code(client: OAuthClient, subject: Subject, code: AuthorizationCode,
+                   resources: list[str] | None = None) -> dict:
+    """Start a grant from a redeemed code (for the code's APIs); a refresh token only for clients allowed to refresh.
+
+    `resources` narrows this first access token to some of the code's APIs (RFC 8707 2.2).
+    """
     now = clock.now()
     family = RefreshTokenFamily(
         client_id=client.id, subject=code.subject, account_id=code.account_id, user_id=code.user_id,
-        scope=code.scope, browser_session_id=code.browser_session_id, authorization_code_id=code.id,
+        scope=code.scope, resources=list(code.resources or []), browser_session_id=code.browser_session_id,
+        authorization_code_id=code.id,
         auth_time=code.auth_time, amr=list(code.amr or []), acr=code.acr,
         absolute_expires_at=now + FAMILY_ABSOLUTE_LIFETIME,
     )
@@ -54,8 +78,10 @@ def issue_for_code(client: OAuthClient, subject: Subject, code: AuthorizationCod
         value = tokens.new_secret_value()
         add_refresh_token(family, value)
     audit.record("oauth:IssueTokens", actor=client.client_id, resource=code.subject, account_id=code.account_id,
-                 detail={"grant": family.id, "scope": code.scope, "refresh_token": value is not None})
-    return token_response(client, subject, code.scope, family=family, refresh_token=value, nonce=code.nonce)
+                 detail={"grant": family.id, "scope": code.scope, "refresh_token": value is not None,
+                         "resources": family.resources})
+    return token_response(client, subject, code.scope, family=family, refresh_token=value, nonce=code.nonce,
+                          resources=resources)
 
 
 def add_refresh_token(family: RefreshTokenFamily, value: str) -> RefreshToken:
@@ -98,11 +124,5 @@ def revoke_grants_of(user_pk: int | None, account_id: str, client_pk: int, reaso
 
 
 def grant_is_live(grant_id: str | None) -> bool:
-    """True for tokens without a grant (client credentials) and for grants neither revoked nor expired."""
-    if grant_id is None:
-        return True
-    if not isinstance(grant_id, str) or not grant_id.isdigit():
-        return False
-    row = db.session.execute(select(RefreshTokenFamily.revoked_at, RefreshTokenFamily.absolute_expires_at)
-                             .where(RefreshTokenFamily.id == int(grant_id))).first()
-    return row is not None and row[0] is None and clock.as_utc(row[1]) > clock.now()
+    """True for tokens without a grant (client credentials) and for grants neither revoked nor expired (read now)."""
+    return grant_id is None or liveness.grant_is_live(grant_id, max_age=0)

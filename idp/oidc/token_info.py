@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from idp import audit, clock
+from idp.authz import liveness
 from idp.clock import as_utc
 from idp.keys import jwt, verify_own_token
 from idp.oidc import issuance, tokens
@@ -18,7 +19,7 @@ from models.jti import UsedJti
 from models.oauth_grant import RefreshToken, RefreshTokenFamily
 
 # Revoked access tokens (those of no grant: client credentials) share the jti table, in their own namespace.
-REVOKED_NAMESPACE = "revoked-access-token"
+REVOKED_NAMESPACE = liveness.REVOKED_NAMESPACE
 
 
 class AccessTokenRecord:
@@ -70,11 +71,8 @@ def verified_access_token(value: str) -> dict | None:
 
 
 def access_token_is_live(claims: dict) -> bool:
-    """Neither its grant revoked nor the token itself revoked."""
-    if not issuance.grant_is_live(claims.get("gid")):
-        return False
-    return db.session.scalar(select(UsedJti.id).where(
-        UsedJti.issuer == REVOKED_NAMESPACE, UsedJti.jti == str(claims.get("jti")))) is None
+    """Neither its grant revoked nor the token itself revoked: the authorizer's one check, read now."""
+    return liveness.is_live(claims, max_age=0)
 
 
 def find_token(value: str, hint: str | None):

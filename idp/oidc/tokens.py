@@ -45,13 +45,14 @@ def lifetime() -> int:
 
 
 def access_token(*, client_id: str, account_id: str, scope: str, subject: Subject | None,
-                 grant_id: int | None = None) -> AccessToken:
-    """An RFC 9068 access token for the shared authorizer and userinfo (`aud` is this issuer)."""
+                 grant_id: int | None = None, resources: list[str] | tuple[str, ...] = ()) -> AccessToken:
+    """An RFC 9068 access token: `aud` is this issuer (userinfo, introspection) and the granted APIs (RFC 8707)."""
     now = int(clock.now().timestamp())
     expires_in = lifetime()
     jti = secrets.token_urlsafe(16)
+    audience = [issuer(), *dict.fromkeys(resources)] if resources else issuer()
     claims = {
-        "iss": issuer(), "sub": subject.sub if subject else client_id, "aud": issuer(), "exp": now + expires_in,
+        "iss": issuer(), "sub": subject.sub if subject else client_id, "aud": audience, "exp": now + expires_in,
         "iat": now, "jti": jti, "client_id": client_id, "scope": scope, "account": account_id,
     }
     if subject is not None:
@@ -69,7 +70,7 @@ def access_token(*, client_id: str, account_id: str, scope: str, subject: Subjec
 
 
 def id_token(*, client_id: str, alg: str | None, subject: Subject, scope: set[str], nonce: str | None,
-             access_token_value: str | None) -> str:
+             access_token_value: str | None, grant_id: int | None = None) -> str:
     """An ID token (OIDC Core 2, 3.1.3.6) with scope claims, `groups` and the derived `roles`."""
     alg = alg or DEFAULT_ALG
     now = int(clock.now().timestamp())
@@ -87,6 +88,9 @@ def id_token(*, client_id: str, alg: str | None, subject: Subject, scope: set[st
         claims["sid"] = public_sid(subject.session_id)
     if access_token_value:
         claims["at_hash"] = half_hash(access_token_value, alg)
+    if grant_id is not None:
+        # The grant it was issued in: token exchange bounds its scope by the grant's and dies with it.
+        claims["gid"] = str(grant_id)
     claims.update(scope_claims(subject, scope))
     claims["roles"] = assumable_roles(claims, client_id, alg)
     signing = keystore().signing_key(alg)

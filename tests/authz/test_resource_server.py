@@ -1,6 +1,7 @@
 """The authorizer in-process: `authorize_request`, bearer JWTs of this IdP, and the `require` decorator."""
 import base64
 import json
+import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -23,6 +24,10 @@ from models import db
 from tests.support.aws_clients import client_for
 
 NOTE = "arn:aws:notes:::notebook/team/note/n1"
+NOTES_API = "https://notes.example/api"
+READ_NOTES = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["notes:GetNote", "notes:ListNotes"], "Resource": "arn:aws:notes:::notebook/*"},
+]})
 READ_OWN_TEAM = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "notes:GetNote", "Resource": "arn:aws:notes:::notebook/${aws:PrincipalTag/team}/*"},
 ]})
@@ -31,7 +36,8 @@ views = Blueprint("guarded_notes", __name__)
 
 
 @views.get("/guarded/<notebook>/<note>")
-@require("notes:GetNote", resource=lambda **kw: f"arn:aws:notes:::notebook/{kw['notebook']}/note/{kw['note']}")
+@require("notes:GetNote", resource=lambda **kw: f"arn:aws:notes:::notebook/{kw['notebook']}/note/{kw['note']}",
+         audience=NOTES_API)
 def guarded(notebook: str, note: str):
     return jsonify(note=note, caller=g.authorization.principal["arn"])
 
@@ -47,6 +53,17 @@ def guarded_app(app):
     """The IdP app with a resource server's view registered in it (before it serves anything)."""
     app.register_blueprint(views)
     return app
+
+
+@pytest.fixture(autouse=True)
+def notes_api(app, root, tmp_path):
+    """The notes API registered through the CLI, its scope `notes.read` reaching GetNote/ListNotes on any notebook."""
+    policy = tmp_path / "notes-read.json"
+    policy.write_text(READ_NOTES)
+    result = app.test_cli_runner().invoke(args=["idp", "apis", "create", "--json", "--identifier", NOTES_API,
+                                                "--name", "Notes", "--scope", f"notes.read={policy}"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
 
 
 @pytest.fixture
@@ -65,12 +82,17 @@ def signed_headers(key: str, secret: str, url: str, token: str | None = None) ->
 
 
 def mint(app, **claims) -> str:
+    """An access token as the token endpoint mints one for the notes API (scope notes.read), unless overridden."""
     issuer = app.config["IDP_SETTINGS"].issuer
     with app.app_context():
-        return sign_token({"iss": issuer, "iat": int(time.time()), "exp": int(time.time()) + 300, **claims}, typ="at+jwt")
+        return sign_token({"iss": issuer, "iat": int(time.time()), "exp": int(time.time()) + 300,
+                           "aud": [issuer, NOTES_API], "client_id": "notes-app", "scope": "openid notes.read",
+                           "jti": secrets.token_urlsafe(8), **claims}, typ="at+jwt")
 
 
 def decide_in_process(app, action="notes:GetNote", resource=NOTE, **kwargs):
+    if "token" in kwargs:
+        kwargs.setdefault("audience", NOTES_API)
     with app.test_request_context("/"):
         return authorize_request(action, resource, **kwargs)
 
@@ -91,7 +113,7 @@ def test_a_signed_request_is_decided_in_process(app, member):
 
 def test_a_token_for_an_iam_user_carries_its_policies_and_tags(app, member, root):
     _, _, user = member
-    token = mint(app, sub=user["UserId"], account=root.account_id, aud="notes")
+    token = mint(app, sub=user["UserId"], account=root.account_id)
     allowed = decide_in_process(app, resource="arn:aws:notes:::notebook/blue/note/n1", token=token)
     assert allowed.allowed and allowed.principal == {
         "arn": user["Arn"], "account": root.account_id, "type": "User", "user_id": user["UserId"]}
@@ -111,19 +133,19 @@ def test_a_token_for_a_deleted_user_does_not_authenticate(app, iam, member, root
 def test_other_subjects_are_web_identities_that_only_resource_policies_let_in(app, root, live_server):
     url = live_server.url.split("://", 1)[1]
     provider = f"arn:aws:iam::{root.account_id}:oidc-provider/{url}"
-    token = mint(app, sub="alice@example.com", aud="notes-app", amr=["pwd", "mfa"], email="alice@example.com")
+    token = mint(app, sub="alice@example.com", amr=["pwd", "mfa"], email="alice@example.com")
     denied = decide_in_process(app, token=token)
     assert denied.principal == {"arn": provider, "account": root.account_id, "type": "WebIdentityUser",
                                 "user_id": f"{url}:alice@example.com"}
     assert denied.reason.endswith("because no resource-based policy allows the notes:GetNote action")
     policy = {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"Federated": provider}, "Action": "notes:GetNote", "Resource": "*",
-        "Condition": {"StringEquals": {f"{url}:sub": "alice@example.com", f"{url}:aud": "notes-app"},
+        "Condition": {"StringEquals": {f"{url}:sub": "alice@example.com", f"{url}:client_id": "notes-app"},
                       "ForAnyValue:StringEquals": {f"{url}:amr": "mfa"}}}]}
     assert decide_in_process(app, token=token, resource_policy=policy).allowed
-    other = mint(app, sub="bob@example.com", aud="notes-app", amr=["pwd", "mfa"])
+    other = mint(app, sub="bob@example.com", amr=["pwd", "mfa"])
     assert not decide_in_process(app, token=other, resource_policy=policy).allowed
-    no_mfa = mint(app, sub="alice@example.com", aud="notes-app", amr=["pwd"])
+    no_mfa = mint(app, sub="alice@example.com", amr=["pwd"])
     assert not decide_in_process(app, token=no_mfa, resource_policy=policy).allowed
 
 
@@ -151,7 +173,7 @@ def test_an_id_token_is_not_a_bearer_credential(app, root):
     issuer = app.config["IDP_SETTINGS"].issuer
     now = int(time.time())
     with app.app_context():
-        id_token = sign_token({"iss": issuer, "sub": "alice", "aud": "notes-app", "iat": now, "exp": now + 300})
+        id_token = sign_token({"iss": issuer, "sub": "alice", "aud": [issuer, NOTES_API], "iat": now, "exp": now + 300})
     with pytest.raises(AuthenticationError, match="not an access token"):
         decide_in_process(app, token=id_token)
 
@@ -178,12 +200,14 @@ def test_bearer_tokens_over_http(live_server, app, member, root):
     _, _, user = member
     token = mint(app, sub=user["UserId"], account=root.account_id)
     answer = requests.post(f"{live_server.url}/authorize", timeout=10, json={
-        "action": "notes:GetNote", "resource": "arn:aws:notes:::notebook/blue/note/n1", "token": token})
+        "action": "notes:GetNote", "resource": "arn:aws:notes:::notebook/blue/note/n1", "token": token,
+        "audience": NOTES_API})
     assert answer.status_code == 200 and answer.json()["decision"] == "Allow"
     expired = mint(app, sub=user["UserId"], account=root.account_id, iat=int(time.time()) - 900,
                    exp=int(time.time()) - 600)
     answer = requests.post(f"{live_server.url}/authorize", timeout=10, json={
-        "action": "notes:GetNote", "resource": "arn:aws:notes:::notebook/blue/note/n1", "token": expired})
+        "action": "notes:GetNote", "resource": "arn:aws:notes:::notebook/blue/note/n1", "token": expired,
+        "audience": NOTES_API})
     assert answer.status_code == 401 and answer.json() == {"error": "InvalidClientTokenId",
                                                            "message": "token has expired"}
 
@@ -235,3 +259,110 @@ def test_the_decorator_accepts_temporary_credentials(app, role_session):
     tampered = signed_headers(key, secret, url, token[:-4] + "AAAA")
     response = client.get("/guarded/blue/n1", headers=tampered)
     assert response.status_code == 401 and response.json["error"] == "InvalidClientTokenId"
+
+
+# A bearer access token is a bounded session: audience, liveness, scopes (issue 13, class 1).
+
+def refusals(app) -> list[dict]:
+    from models.audit import AuditEvent
+
+    with app.app_context():
+        return [{"resource": e.resource, "detail": e.detail} for e in
+                db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "authz:RefuseBearerToken"))]
+
+
+def test_a_token_without_an_audience_or_for_another_does_not_authenticate(app, member, root, live_server):
+    _, _, user = member
+    token = mint(app, sub=user["UserId"], account=root.account_id)
+    for audience, reason in ((None, "named audience"), ("https://other.example/api", "does not include")):
+        with pytest.raises(AuthenticationError, match=reason):
+            decide_in_process(app, token=token, audience=audience)
+    # aud names an API that is not (or no longer) registered: not a resource server's token.
+    stray = mint(app, sub=user["UserId"], account=root.account_id, aud=["https://gone.example/api"])
+    with pytest.raises(AuthenticationError, match="not a registered API"):
+        decide_in_process(app, token=stray, audience="https://gone.example/api")
+    # Over HTTP: 401, and the refusals are audited.
+    answer = requests.post(f"{live_server.url}/authorize", timeout=10, json={
+        "action": "notes:GetNote", "resource": "arn:aws:notes:::notebook/blue/note/n1", "token": token})
+    assert answer.status_code == 401 and "named audience" in answer.json()["message"]
+    other = mint(app, sub=user["UserId"], account=root.account_id, aud="https://reports.example/api")
+    answer = requests.post(f"{live_server.url}/authorize", timeout=10, json={
+        "action": "notes:GetNote", "resource": "arn:aws:notes:::notebook/blue/note/n1", "token": other,
+        "audience": NOTES_API})
+    assert answer.status_code == 401 and "does not include" in answer.json()["message"]
+    audited = refusals(app)
+    assert len(audited) >= 2 and all(e["resource"] == "arn:aws:notes:::notebook/blue/note/n1" for e in audited)
+    # The decorator too.
+    response = app.test_client().get("/guarded/blue/n1", headers={"Authorization": f"Bearer {other}"})
+    assert response.status_code == 401
+
+
+def test_a_token_without_a_scope_of_the_api_has_no_authority_over_it(app, member, root):
+    _, _, user = member
+    only_openid = mint(app, sub=user["UserId"], account=root.account_id, scope="openid profile")
+    denied = decide_in_process(app, resource="arn:aws:notes:::notebook/blue/note/n1", token=only_openid)
+    assert denied.decision == "Deny" and denied.reason.endswith(
+        "because no session policy allows the notes:GetNote action")
+    read = mint(app, sub=user["UserId"], account=root.account_id, scope="notes.read")
+    assert decide_in_process(app, resource="arn:aws:notes:::notebook/blue/note/n1", token=read).allowed
+    # The scope reaches PutNote nowhere; the user's policy does not reach the red notebook.
+    assert not decide_in_process(app, "notes:PutNote", "arn:aws:notes:::notebook/blue/note/n1", token=read).allowed
+    assert not decide_in_process(app, resource="arn:aws:notes:::notebook/red/note/n1", token=read).allowed
+
+
+def test_a_resource_policy_naming_the_user_does_not_lift_the_scope_bound(app, member, root):
+    """AWS lets a resource policy naming a session's ARN bypass its session policy; a token never exceeds its scopes."""
+    _, _, user = member
+    everything = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": user["Arn"]}, "Action": "notes:*", "Resource": "*"}]}
+    signed_in_only = mint(app, sub=user["UserId"], account=root.account_id, scope="openid")
+    denied = decide_in_process(app, "notes:DeleteNote", resource_policy=everything, token=signed_in_only)
+    assert denied.decision == "Deny" and "no session policy allows" in denied.reason
+    read = mint(app, sub=user["UserId"], account=root.account_id)
+    assert decide_in_process(app, "notes:GetNote", resource_policy=everything, token=read).allowed
+    assert not decide_in_process(app, "notes:DeleteNote", resource_policy=everything, token=read).allowed
+
+
+def test_oidc_condition_keys_let_a_resource_policy_name_the_app(app, member, root):
+    _, _, user = member
+    only_this_app = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "notes:*", "Resource": "*",
+         "Condition": {"StringNotEquals": {"oidc:ClientId": "notes-app"}}},
+        {"Effect": "Allow", "Principal": "*", "Action": "notes:GetNote", "Resource": "*",
+         "Condition": {"StringEquals": {"oidc:Audience": NOTES_API},
+                       "ForAnyValue:StringEquals": {"oidc:Scope": "notes.read"}}}]}
+    mine = mint(app, sub=user["UserId"], account=root.account_id)
+    assert decide_in_process(app, resource_policy=only_this_app, token=mine).allowed
+    other_app = mint(app, sub=user["UserId"], account=root.account_id, client_id="other-app")
+    denied = decide_in_process(app, resource_policy=only_this_app, token=other_app)
+    assert denied.decision == "Deny" and "explicit deny in a resource-based policy" in denied.reason
+    # A resource server cannot supply these keys itself.
+    with pytest.raises(ValidationError, match="derived"):
+        decide_in_process(app, token=other_app, context={"oidc:ClientId": "notes-app"})
+
+
+def test_a_revoked_token_is_refused_after_at_most_the_refresh_interval(app, member, root, live_server):
+    """RFC 7009 revocation by jti; answers are remembered for IDP_AUTHZ_REFRESH_SECONDS (60 here) on the app's clock."""
+    from datetime import UTC, datetime, timedelta
+
+    from idp.authz.liveness import REVOKED_NAMESPACE
+    from idp.clock import FixedClock
+    from models.jti import UsedJti
+
+    _, _, user = member
+    moved = app.extensions["idp.clock"] = FixedClock(datetime.now(UTC))
+    token = mint(app, sub=user["UserId"], account=root.account_id, jti="revoke-me")
+    resource = "arn:aws:notes:::notebook/blue/note/n1"
+    assert decide_in_process(app, resource=resource, token=token).allowed
+    with app.app_context():
+        db.session.add(UsedJti(issuer=REVOKED_NAMESPACE, jti="revoke-me", expires_at=moved.now() + timedelta(hours=1)))
+        db.session.commit()
+    moved.advance(61)
+    with pytest.raises(AuthenticationError, match="revoked"):
+        decide_in_process(app, resource=resource, token=token)
+    response = app.test_client().get("/guarded/blue/n1", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    answer = requests.post(f"{live_server.url}/authorize", timeout=10, json={
+        "action": "notes:GetNote", "resource": resource, "token": token, "audience": NOTES_API})
+    assert answer.status_code == 401 and "revoked" in answer.json()["message"]
+    assert any(e["detail"]["reason"] == "the access token has been revoked" for e in refusals(app))

@@ -84,3 +84,37 @@ def test_unsigned_requests_are_401_and_an_unreachable_idp_fails_closed(notes_ser
         assert answer.status_code == 503 and answer.json()["error"] == "AuthorizerUnavailable"
     finally:
         orphan.stop()
+
+
+def test_a_bearer_token_is_accepted_only_for_the_notes_api_and_within_its_scopes(live_server, notes_server, app,
+                                                                                  root, tmp_path):
+    """A client_credentials token for `resource=urn:example:notes` (the example's default audience)."""
+    import json
+
+    runner = app.test_cli_runner()
+    read = tmp_path / "read.json"
+    read.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "notes:ListNotes", "Resource": "arn:aws:notes:::notebook/*"}]}))
+    made = runner.invoke(args=["idp", "apis", "create", "--identifier", "urn:example:notes", "--name", "Notes",
+                               "--scope", f"notes.read={read}"])
+    assert made.exit_code == 0, made.output
+    made = runner.invoke(args=["idp", "clients", "create", "--json", "--name", "indexer", "--grant-type",
+                               "client_credentials", "--scope", "notes.read"])
+    assert made.exit_code == 0, made.output
+    client = json.loads(made.output)
+
+    def token(**form) -> str:
+        answer = requests.post(f"{live_server.url}/oauth2/token", timeout=10,
+                               auth=(client["client_id"], client["client_secret"]),
+                               data={"grant_type": "client_credentials", "scope": "notes.read", **form})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["access_token"]
+
+    for_notes = {"Authorization": f"Bearer {token(resource='urn:example:notes')}"}
+    listed = requests.get(f"{notes_server.url}/notebooks/team/notes", headers=for_notes, timeout=10)
+    # Authorized (the notebook simply does not exist yet); writing is beyond the scope.
+    assert listed.status_code == 404
+    written = requests.put(f"{notes_server.url}/notebooks/team/notes/n1", data="x", headers=for_notes, timeout=10)
+    assert written.status_code == 403 and "no identity-based policy allows" in written.json()["message"]
+    no_api = {"Authorization": f"Bearer {token()}"}
+    assert requests.get(f"{notes_server.url}/notebooks/team/notes", headers=no_api, timeout=10).status_code == 401

@@ -102,3 +102,21 @@ def redeem(token_request):
                              code_verifier=verifier)
 
     return run
+
+
+@pytest.fixture
+def make_api(app, root, tmp_path):
+    """`flask --app app idp apis create --json --identifier URI --name NAME --scope NAME=POLICY.json ...`."""
+    runner = app.test_cli_runner()
+
+    def make(identifier: str, scopes: dict[str, dict], name: str = "API") -> dict:
+        args = ["idp", "apis", "create", "--json", "--identifier", identifier, "--name", name]
+        for index, (scope, policy) in enumerate(scopes.items()):
+            path = tmp_path / f"api-{len(identifier)}-{index}-{scope}.json"
+            path.write_text(json.dumps(policy))
+            args += ["--scope", f"{scope}={path}"]
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    return make

@@ -13,8 +13,11 @@ def basic(client_id: str, secret: str) -> dict:
     return {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
 
 
-def test_basic_auth_gets_an_rfc9068_access_token(app, client, service_client):
-    response = client.post("/oauth2/token", data={"grant_type": "client_credentials", "scope": "reports.read"},
+def test_basic_auth_gets_an_rfc9068_access_token(app, client, service_client, make_api):
+    make_api("https://reports.example/api", {"reports.read": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "notes:ListNotes", "Resource": "*"}]}})
+    response = client.post("/oauth2/token", data={"grant_type": "client_credentials", "scope": "reports.read",
+                                                  "resource": "https://reports.example/api"},
                            headers=basic(service_client["client_id"], service_client["client_secret"]))
     assert response.status_code == 200, response.json
     assert response.headers["Cache-Control"] == "no-store"
@@ -30,8 +33,9 @@ def test_basic_auth_gets_an_rfc9068_access_token(app, client, service_client):
         assert claims["scope"] == "reports.read" and claims["jti"]
         assert claims["exp"] - claims["iat"] == body["expires_in"]
         # The shared authorizer's bearer path accepts it.
-        identity = identity_for_token(body["access_token"])
+        identity = identity_for_token(body["access_token"], "https://reports.example/api")
         assert identity.claims["client_id"] == service_client["client_id"]
+        assert identity.caller.arn.endswith(f":oidc-client/{service_client['client_id']}")
 
 
 def test_post_auth_and_default_scope(client, make_client):

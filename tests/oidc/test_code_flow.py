@@ -52,18 +52,26 @@ def test_denied_consent_returns_access_denied_with_iss(live_server, web_client, 
     assert params["error"] == "access_denied" and params["iss"] == live_server.url and "code" not in params
 
 
-def test_access_token_works_with_the_shared_authorizer(iam, live_server, web_client, code_for, redeem, alice):
+def test_access_token_works_with_the_shared_authorizer(iam, live_server, make_client, make_api, code_for, redeem,
+                                                       alice):
     import json
+
+    from tests.oidc.flow import REDIRECT_URI
 
     iam.put_user_policy(UserName="alice", PolicyName="notes", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "notes:GetNote",
                                                 "Resource": "arn:aws:notes:::notebook/team/*"}]}))
-    code, verifier = code_for(web_client)
-    access_token = redeem(web_client, code, verifier).json()["access_token"]
+    api = "https://notes.example/api"
+    make_api(api, {"notes.read": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "notes:GetNote", "Resource": "*"}]}})
+    client = make_client("--name", "Notes app", "--redirect-uri", REDIRECT_URI, "--scope", "openid",
+                         "--scope", "notes.read")
+    code, verifier = code_for(client, scope="openid notes.read", resource=api)
+    access_token = redeem(client, code, verifier).json()["access_token"]
 
     def decide(resource: str) -> dict:
         answer = requests.post(f"{live_server.url}/authorize", json={
-            "action": "notes:GetNote", "resource": resource, "token": access_token}, timeout=30)
+            "action": "notes:GetNote", "resource": resource, "token": access_token, "audience": api}, timeout=30)
         assert answer.status_code == 200, answer.text
         return answer.json()
 

@@ -5,7 +5,9 @@ codes are stored hashed and consumed (an atomic UPDATE ... WHERE consumed_at IS
 NULL, so exactly one of concurrent redemptions wins), never deleted, so that a
 second presentation is recognised and revokes every grant made from the code;
 codes live at most 10 minutes; PKCE is required for every client and `plain`
-is refused; the ID token is minted by `idp.oidc.tokens`, not by Authlib.
+is refused; the ID token is minted by `idp.oidc.tokens`, not by Authlib. The
+code keeps the APIs asked for with `resource=` (RFC 8707); the token request
+may name some of them, never another.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from sqlalchemy import select, update
 
 from idp import audit, clock
 from idp.clock import as_utc
-from idp.oidc import issuance
+from idp.oidc import apis, issuance
 from idp.oidc.subjects import Subject, subject_exists
 from idp.oidc.tokens import new_secret_value, token_hash
 from models import db
@@ -61,7 +63,7 @@ class CodeGrant(AuthorizationCodeGrant):
             scope=request.scope or "", nonce=payload.get("nonce"), code_challenge=payload.get("code_challenge"),
             code_challenge_method=payload.get("code_challenge_method"), auth_time=subject.auth_time or now,
             amr=list(subject.amr), acr=subject.acr, browser_session_id=subject.session_id,
-            expires_at=now + CODE_LIFETIME,
+            resources=list(getattr(request, "resources", None) or []), expires_at=now + CODE_LIFETIME,
         ))
 
     def generate_authorization_code(self) -> str:
@@ -106,7 +108,10 @@ class CodeGrant(AuthorizationCodeGrant):
         if subject is None:
             raise InvalidGrantError("There is no user for this code.")
         self.request.user = subject
-        token = issuance.issue_for_code(client.model, subject, record.row)
+        # RFC 8707 2.2: `resource` here may only narrow the code's APIs.
+        resources = apis.requested_resources(self.request.payload.data.getlist("resource"), record.row.account_id,
+                                             within=record.row.resources or [])
+        token = issuance.issue_for_code(client.model, subject, record.row, resources)
         self.execute_hook("after_create_token_response", token)
         return 200, token, self.TOKEN_RESPONSE_HEADER
 

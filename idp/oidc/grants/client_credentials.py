@@ -1,10 +1,15 @@
-"""The client credentials grant (RFC 6749 4.4): an access token for the client itself, no refresh, no ID token."""
+"""The client credentials grant (RFC 6749 4.4): an access token for the client itself, no refresh, no ID token.
+
+`resource` (RFC 8707) names the API(s), registered in the client's account,
+the token is for; the client then acts with exactly the policies of the
+granted scopes that those APIs define (`idp.authz.tokens`).
+"""
 from __future__ import annotations
 
 from authlib.oauth2.rfc6749 import InvalidScopeError, UnauthorizedClientError
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 
-from idp.oidc import issuance
+from idp.oidc import apis, issuance
 
 # Only confidential clients: a public client has no credentials.
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
@@ -26,11 +31,13 @@ class ClientGrant(ClientCredentialsGrant):
         requested = (self.request.payload.scope or "").split()
         if any(s not in allowed for s in requested):
             raise InvalidScopeError("The client is not registered for the requested scope.")
+        self.request.resources = apis.requested_resources(self.request.payload.data.getlist("resource"),
+                                                          client.model.account_id)
         self.request.client = client
         self.request.scope = " ".join(dict.fromkeys(requested)) if requested else " ".join(allowed)
 
     def create_token_response(self):
         """One signed access token."""
         body = issuance.token_response(self.request.client.model, None, self.request.scope, family=None,
-                                       refresh_token=None)
+                                       refresh_token=None, resources=self.request.resources)
         return 200, body, self.TOKEN_RESPONSE_HEADER

@@ -9,7 +9,7 @@ from authlib.oauth2.rfc6749 import (
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint, DeviceCodeGrant
 
-from idp.oidc import device
+from idp.oidc import apis, device
 
 # Registered methods only (RegisteredClient.check_endpoint_auth_method); public devices use `none`.
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
@@ -28,7 +28,8 @@ class DeviceAuthorization(DeviceAuthorizationEndpoint):
         requested = scope_to_list(request.payload.data.get("scope")) or list(client.model.scopes)
         if any(s not in client.model.scopes for s in requested):
             raise InvalidScopeError("The client is not registered for the requested scope.")
-        body = device.start(client.model, " ".join(dict.fromkeys(requested)))
+        resources = apis.requested_resources(request.payload.data.getlist("resource"), client.model.account_id)
+        body = device.start(client.model, " ".join(dict.fromkeys(requested)), resources)
         return 200, body, [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
 
 

@@ -4,7 +4,8 @@ Each refresh returns a new refresh token and spends the presented one
 (atomically, `used_at` set where it is NULL). Presenting a spent token again
 within `GRACE` returns the same successor (two tabs refreshing at once);
 later, it is treated as theft and the whole family is revoked. The family's
-absolute lifetime bounds every token in it. The scope may only narrow.
+absolute lifetime bounds every token in it. The scope and the APIs
+(`resource`, RFC 8707) may only narrow.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy import select, update
 
 from idp import audit, clock
 from idp.clock import as_utc
-from idp.oidc import issuance, tokens
+from idp.oidc import apis, issuance, tokens
 from idp.oidc.grants.authorization_code import CLIENT_AUTH_METHODS
 from idp.oidc.subjects import Subject, subject_exists
 from models import db
@@ -49,6 +50,9 @@ class RotatingRefreshGrant(RefreshTokenGrant):
         requested = self.request.payload.scope
         if requested and not set(requested.split()) <= set(family.scope.split()):
             raise InvalidScopeError("The requested scope exceeds the scope originally granted.")
+        # RFC 8707 2.2: the APIs of the grant, or some of them.
+        self.request.resources = apis.requested_resources(self.request.payload.data.getlist("resource"),
+                                                          family.account_id, within=family.resources or [])
         self.request.client = client
         self.request.refresh_token = (row, family, value)
 
@@ -77,5 +81,6 @@ class RotatingRefreshGrant(RefreshTokenGrant):
                           family.acr, family.browser_session_id)
         self.request.user = subject
         scope = self.request.payload.scope or family.scope
-        body = issuance.token_response(client, subject, scope, family=family, refresh_token=successor)
+        body = issuance.token_response(client, subject, scope, family=family, refresh_token=successor,
+                                       resources=self.request.resources)
         return 200, body, self.TOKEN_RESPONSE_HEADER

@@ -1,0 +1,96 @@
+"""Whether an access token of this issuer is still live: its grant (`gid`) and its own `jti` not revoked.
+
+One function, `check_live`, for every path that accepts our access tokens:
+the bearer authorizer (`POST /authorize`, `idp.authz`, the decorators),
+userinfo, introspection and token exchange. A grant is a refresh-token family:
+revoking it (RFC 7009, sign-out of the browser session it was made in,
+withdrawing consent on /account/apps, code or refresh-token replay) refuses
+every access token stamped with its `gid`; a token of no grant (client
+credentials) is revoked by `jti` in the replay table's `revoked-access-token`
+namespace. Answers are remembered per app for at most `max_age` seconds
+(default `IDP_AUTHZ_REFRESH_SECONDS`, measured on the app's clock), so a
+revocation made on another instance is honoured on the bearer path within
+that delay; a revoked answer is final and kept.
+"""
+from __future__ import annotations
+
+import threading
+
+from flask import current_app
+from sqlalchemy import select
+
+from idp import clock
+from idp.keys.jwt import InvalidToken
+from models import db
+from models.jti import UsedJti
+from models.oauth_grant import RefreshTokenFamily
+
+REVOKED_NAMESPACE = "revoked-access-token"
+MAX_REMEMBERED = 10_000
+_lock = threading.Lock()
+
+
+class RevokedToken(InvalidToken):
+    """An access token whose grant or own id was revoked (or whose grant expired)."""
+
+
+def check_live(claims: dict, *, max_age: float | None = None) -> None:
+    """Raise RevokedToken unless the token's grant and jti are live (answers at most `max_age` seconds old)."""
+    if not is_live(claims, max_age=max_age):
+        raise RevokedToken("the access token has been revoked")
+
+
+def is_live(claims: dict, *, max_age: float | None = None) -> bool:
+    """True when neither the token's grant nor the token itself is revoked, and the grant has not expired."""
+    if max_age is None:
+        max_age = current_app.config["IDP_SETTINGS"].authz_refresh_seconds
+    grant = claims.get("gid")
+    if grant is not None and not grant_is_live(grant, max_age=max_age):
+        return False
+    return _remembered(("jti", str(claims.get("jti"))), max_age, lambda: _jti_is_live(claims.get("jti")))
+
+
+def grant_is_live(grant: object, *, max_age: float | None = None) -> bool:
+    """True when the grant (refresh-token family) `grant` is neither revoked nor past its absolute lifetime."""
+    if max_age is None:
+        max_age = current_app.config["IDP_SETTINGS"].authz_refresh_seconds
+    return _remembered(("gid", str(grant)), max_age, lambda: _grant_is_live(grant))
+
+
+def forget() -> None:
+    """Drop every remembered answer of this app (tests, and after a revocation made here)."""
+    _answers().clear()
+
+
+def _answers() -> dict[tuple[str, str], tuple[bool, float]]:
+    return current_app.extensions.setdefault("idp.token_liveness", {})
+
+
+def _remembered(key: tuple[str, str], max_age: float, load) -> bool:
+    answers = _answers()
+    now = clock.now().timestamp()
+    seen = answers.get(key)
+    if seen is not None and (not seen[0] or now - seen[1] < max_age):
+        return seen[0]
+    live = load()
+    if max_age > 0:
+        with _lock:
+            if len(answers) >= MAX_REMEMBERED:
+                answers.clear()
+            answers[key] = (live, now)
+    return live
+
+
+def _grant_is_live(grant: object) -> bool:
+    if not isinstance(grant, str) or not grant.isdigit() or len(grant) > 18:
+        return False
+    row = db.session.execute(select(RefreshTokenFamily.revoked_at, RefreshTokenFamily.absolute_expires_at)
+                             .where(RefreshTokenFamily.id == int(grant))).first()
+    return row is not None and row[0] is None and clock.as_utc(row[1]) > clock.now()
+
+
+def _jti_is_live(jti: object) -> bool:
+    if not isinstance(jti, str) or not jti:
+        return False
+    return db.session.scalar(select(UsedJti.id).where(
+        UsedJti.issuer == REVOKED_NAMESPACE, UsedJti.jti == jti)) is None
