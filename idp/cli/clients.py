@@ -30,6 +30,9 @@ def _metadata_options(command):
         click.option("--grant-type", "grant_types", multiple=True, type=click.Choice(clients.GRANT_TYPES)),
         click.option("--scope", "scopes", multiple=True),
         click.option("--id-token-alg", type=click.Choice(clients.SIGNING_ALGS)),
+        click.option("--multi-account", "admitted_accounts", multiple=True, is_flag=False, flag_value="*",
+                     metavar="ACCOUNT|*", help="Also sign in principals of this account (repeat); '*' or no "
+                     "value: of every account. Without it a client signs in its own account's principals only."),
         click.option("--json", "as_json", is_flag=True),
     ]
     for option in reversed(options):
@@ -63,7 +66,8 @@ def _spec(options: dict, **extra) -> clients.ClientSpec:
         token_exchange_policy=_text(options["token_exchange_policy"]),
         auth_method=options["auth_method"], jwks_uri=options["jwks_uri"],
         jwks=_jwks(options["jwks"]), grant_types=list(options["grant_types"]) or None,
-        scopes=list(options["scopes"]) or None, id_token_alg=options["id_token_alg"], **extra,
+        scopes=list(options["scopes"]) or None, id_token_alg=options["id_token_alg"],
+        admitted_accounts=list(options["admitted_accounts"]) or None, **extra,
     )
 
 
@@ -104,11 +108,18 @@ def show(client_id: str, as_json: bool) -> None:
 @click.argument("client_id")
 @_metadata_options
 @click.option("--trusted/--untrusted", default=None)
+@click.option("--single-account", is_flag=True, help="Sign in only the client's own account's principals again.")
 @click.option("--rotate-secret", is_flag=True, help="Issue a new secret (printed once).")
 @one_line_errors
-def update(client_id: str, trusted: bool | None, rotate_secret: bool, as_json: bool, **options) -> None:
+def update(client_id: str, trusted: bool | None, single_account: bool, rotate_secret: bool, as_json: bool,
+           **options) -> None:
     """Change a client's metadata (options not given stay as they are)."""
-    client, secret = clients.update(client_id, _spec(options, trusted=trusted), rotate_secret=rotate_secret)
+    if single_account and options["admitted_accounts"]:
+        raise ValidationError("--single-account and --multi-account contradict each other")
+    spec = _spec(options, trusted=trusted)
+    if single_account:
+        spec.admitted_accounts = []
+    client, secret = clients.update(client_id, spec, rotate_secret=rotate_secret)
     document = {"client_id": client.client_id, **({"client_secret": secret} if secret else {})}
     emit(document, as_json, f"updated {client.client_id}" + (f"\nclient_secret: {secret}" if secret else ""))
 

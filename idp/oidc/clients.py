@@ -23,6 +23,7 @@ from idp.authz.policy_store import bump_authz_version
 from idp.errors import InvalidRedirectUri, NotFound, ValidationError
 from idp.iam.accounts import register_issuer
 from idp.iam.oidc_providers import add_client_id, remove_client_id
+from idp.oidc.admission import checked_accounts
 from idp.oidc.exchange_policy import checked_document
 from idp.oidc.redirects import checked_redirect_uri
 from models import db
@@ -56,6 +57,8 @@ class ClientSpec:
     post_logout_redirect_uris: list[str] | None = field(default=None)
     backchannel_logout_uri: str | None = None
     token_exchange_policy: str | None = None
+    # `--multi-account` values (account ids or '*'); [] makes the client single-account again.
+    admitted_accounts: list[str] | None = None
 
 
 def hash_secret(secret: str) -> str:
@@ -87,6 +90,8 @@ class ClientSnapshot:
     id_token_signed_response_alg: str | None
     is_public: bool
     is_trusted: bool
+    # Other accounts whose principals it signs in (`idp.oidc.admission`); None: its own account only.
+    admitted_accounts: tuple[str, ...] | None = None
 
 
 def find(client_id: str) -> ClientSnapshot | None:
@@ -115,7 +120,7 @@ def _snapshot(row: OAuthClient) -> ClientSnapshot:
         row.id, row.client_id, row.account_id, row.name, row.secret_hash, tuple(row.redirect_uris or ()),
         tuple(row.grant_types or ()), tuple(row.response_types or ()), tuple(row.scopes or ()),
         row.token_endpoint_auth_method, row.jwks, row.jwks_uri, row.id_token_signed_response_alg, row.is_public,
-        row.is_trusted,
+        row.is_trusted, admitted_accounts=tuple(row.admitted_accounts) if row.admitted_accounts else None,
     )
 
 
@@ -158,7 +163,8 @@ def create(spec: ClientSpec, account_id: str | None = None) -> tuple[OAuthClient
     db.session.add(client)
     _own_provider(account_id, client.client_id, add=True)
     audit.record("oauth:CreateClient", resource=client.client_id, account_id=account_id,
-                 detail={"name": client.name, "auth_method": client.token_endpoint_auth_method})
+                 detail={"name": client.name, "auth_method": client.token_endpoint_auth_method,
+                         "admitted_accounts": client.admitted_accounts})
     db.session.commit()
     forget(client.client_id)
     return client, secret
@@ -177,7 +183,7 @@ def update(client_id: str, spec: ClientSpec, *, rotate_secret: bool = False) -> 
     elif not uses_secret:
         client.secret_hash = None
     audit.record("oauth:UpdateClient", resource=client.client_id, account_id=client.account_id,
-                 detail={"rotated_secret": secret is not None})
+                 detail={"rotated_secret": secret is not None, "admitted_accounts": client.admitted_accounts})
     db.session.commit()
     forget(client.client_id)
     return client, secret
@@ -204,6 +210,7 @@ def describe(client: OAuthClient) -> dict:
         "enabled": client.enabled, "post_logout_redirect_uris": client.post_logout_redirect_uris,
         "backchannel_logout_uri": client.backchannel_logout_uri,
         "token_exchange_policy": client.token_exchange_policy,
+        "admitted_accounts": client.admitted_accounts,
     }
 
 
@@ -232,6 +239,8 @@ def _apply(client: OAuthClient, spec: ClientSpec, *, creating: bool) -> None:
         client.post_logout_redirect_uris = [
             checked_redirect_uri(uri, public=bool(client.is_public), field="post_logout_redirect_uris")
             for uri in dict.fromkeys(spec.post_logout_redirect_uris)]
+    if spec.admitted_accounts is not None:
+        client.admitted_accounts = checked_accounts(spec.admitted_accounts, client.account_id)
     if spec.token_exchange_policy is not None:
         client.token_exchange_policy = checked_document(spec.token_exchange_policy, client.client_id)
     if spec.backchannel_logout_uri is not None:

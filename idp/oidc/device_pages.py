@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from idp.errors import ClientError, IdpError
-from idp.oidc import device
+from idp.oidc import admission, device
 from idp.oidc.authorize import subject_of
 from idp.web import sessions, throttle
 from idp.web.errors import render_error
@@ -44,6 +44,9 @@ def enter_code() -> Response:
     if session is None:
         return sessions.login_redirect("/device")
     row = _lookup(session, request.form.get("user_code", ""))
+    subject = subject_of(session)
+    if subject is not None:
+        _admitted(row, subject)
     return _page("device_confirm.html", client=row.client, scopes=row.scope.split(),
                  user_code=request.form.get("user_code", ""))
 
@@ -61,8 +64,15 @@ def decision() -> Response:
     if subject is None:
         raise ClientError("Finish linking your account before authorizing a device.")
     row = _lookup(session, request.form.get("user_code", ""))
+    _admitted(row, subject)
     device.decide(row, session, subject, approve=answer == "allow")
     return _page("device_done.html", client=row.client, approved=answer == "allow")
+
+
+def _admitted(row, subject) -> None:
+    """Accounts are a boundary: a principal of an account the device's client does not admit can neither see
+    nor answer its request (audited; the request stays pending for someone who may)."""
+    admission.require(row.client, subject.account_id, actor=subject.principal_arn, surface="device")
 
 
 def _lookup(session, typed: str):

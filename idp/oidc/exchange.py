@@ -5,8 +5,16 @@ grant) or ID tokens, or tokens of an IAM OIDC provider registered in the
 client's account, verified by `idp.sts.web_identity.verify_web_identity`
 exactly as AssumeRoleWithWebIdentity verifies them. The issued token is an
 access token (`typ: at+jwt`) or an ID token for the requested targets, never
-outliving the subject token; `scope` can only narrow; an actor becomes `act`
-(RFC 8693 4.1, earlier actors nested inside).
+outliving the subject token; an actor becomes `act` (RFC 8693 4.1, earlier
+actors nested inside).
+
+Never wider than the subject: the issued scope is within the subject token's
+own (`scope` of an access token; for one of our ID tokens, the consented scope
+of the grant it names in `gid`), and a token of ours carries its subject's
+`gid` on, so revoking that grant or ending its browser session (which revokes
+the session's grants) refuses the exchanged token at introspection, userinfo
+and the shared authorizer too. The subject's (and actor's) account must be one
+the exchanging client admits (`idp.oidc.admission`).
 """
 from __future__ import annotations
 
@@ -20,9 +28,11 @@ from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError
 from idp import clock
 from idp.errors import ClientError
 from idp.keys import jwt, keystore, verify_own_token
-from idp.oidc import tokens
+from idp.oidc import issuance, tokens
 from idp.oidc.token_info import access_token_is_live
 from idp.sts.web_identity import ExpiredTokenException, verify_web_identity
+from models import db
+from models.oauth_grant import RefreshTokenFamily
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"
@@ -43,12 +53,23 @@ class PresentedToken:
     external: bool
     # For IAM OIDC provider tokens: the condition keys STS derives (`<url>:sub`, `<url>:aud`, ...).
     provider_keys: dict = field(default_factory=dict)
+    # For our ID tokens: the consented scope of the grant named by `gid`.
+    granted_scopes: tuple[str, ...] | None = None
 
     @property
     def scopes(self) -> list[str] | None:
-        """The token's own scopes (access tokens), None when it carries none."""
+        """The most an exchange may issue: an access token's scopes, an ID token's grant's; None for external
+        tokens (bounded by the client's registration only)."""
         scope = self.claims.get("scope")
-        return scope.split() if isinstance(scope, str) else None
+        if isinstance(scope, str):
+            return scope.split()
+        return list(self.granted_scopes) if self.granted_scopes is not None else None
+
+    @property
+    def account(self) -> str | None:
+        """The account of the token's subject (ours: the `account` claim); None for external tokens."""
+        account = self.claims.get("account")
+        return account if not self.external and isinstance(account, str) else None
 
     @property
     def client(self) -> str | None:
@@ -95,10 +116,27 @@ def _own(value: str, token_type: str, role: str) -> PresentedToken:
         expired = "expired" in error.message
         raise InvalidGrantError(f"The {role}_token has expired." if expired else
                                 f"The {role}_token is not valid: {error.message}.") from None
-    if typ == tokens.ACCESS_TOKEN_TYP and not access_token_is_live(claims):
-        raise InvalidGrantError(f"The {role}_token has been revoked.")
-    issued_type = ACCESS_TOKEN if typ == tokens.ACCESS_TOKEN_TYP else ID_TOKEN
-    return PresentedToken(tokens.issuer(), str(claims.get("sub")), issued_type, claims, False)
+    if typ == tokens.ACCESS_TOKEN_TYP:
+        if not access_token_is_live(claims):
+            raise InvalidGrantError(f"The {role}_token has been revoked.")
+        return PresentedToken(tokens.issuer(), str(claims.get("sub")), ACCESS_TOKEN, claims, False)
+    return PresentedToken(tokens.issuer(), str(claims.get("sub")), ID_TOKEN, claims, False,
+                          granted_scopes=_granted_scopes(claims, role))
+
+
+def _granted_scopes(claims: dict, role: str) -> tuple[str, ...]:
+    """The consented scope of the live grant an ID token of ours names (`gid`), refused when that grant is revoked
+    or expired (consent withdrawn, session ended). An ID token of no grant (one exchanged from a client's own
+    token) delegates nothing: no scope."""
+    gid = claims.get("gid")
+    if gid is None:
+        return ()
+    family = db.session.get(RefreshTokenFamily, int(gid)) if isinstance(gid, str) and gid.isdigit() else None
+    if family is None or family.subject != claims.get("sub"):
+        raise InvalidGrantError(f"The {role}_token is not bound to a grant of its subject.")
+    if not issuance.grant_is_live(gid):
+        raise InvalidGrantError(f"The {role}_token's grant has been revoked.")
+    return tuple((family.scope or "").split())
 
 
 def _unverified_issuer(value: str) -> str | None:
@@ -127,20 +165,20 @@ def mint(*, client_id: str, account_id: str, subject: PresentedToken, actor: Pre
     now = int(clock.now().timestamp())
     exp = min(now + tokens.lifetime(), int(subject.claims.get("exp", now)))
     claims: dict = {"iss": tokens.issuer(), "sub": subject.local_subject, "iat": now, "exp": exp,
-                    "jti": secrets.token_urlsafe(16), "client_id": client_id, "account": account_id,
+                    "jti": secrets.token_urlsafe(16), "client_id": client_id, "account": subject.account or account_id,
                     "aud": audiences[0] if len(audiences) == 1 else audiences}
     act = actor_claim(actor, subject)
     if act is not None:
         claims["act"] = act
     if subject.external:
         claims["subject_issuer"] = subject.issuer
+    # `gid` binds the issued token to the subject's grant (and so to its browser session).
     for name in ("auth_time", "amr", "acr", "gid"):
         if name in subject.claims and not subject.external:
             claims[name] = subject.claims[name]
     signing = keystore().signing_key(tokens.DEFAULT_ALG)
     if requested == ID_TOKEN:
         claims.pop("jti")
-        claims.pop("gid", None)
         value = jwt.sign(claims, signing.key, tokens.DEFAULT_ALG)
         return {"access_token": value, "issued_token_type": ID_TOKEN, "token_type": "N_A",
                 "expires_in": max(0, exp - now)}

@@ -11,7 +11,8 @@ when none is named) is one request:
 - action `oidc:TokenExchange`,
 - resource `arn:aws:oidc::<account>:audience/<target>`,
 - condition keys `oidc:SubjectIssuer`, `oidc:SubjectTokenType`,
-  `oidc:SubjectClient` (aud/client_id of the subject token), `oidc:RequestedTokenType`,
+  `oidc:SubjectClient` (aud/client_id of the subject token), `oidc:SubjectAccount` (the
+  account of one of our tokens' subject), `oidc:RequestedTokenType`,
   `oidc:Scope` (multi-valued), `oidc:ActorIssuer` and `oidc:ActorSubject` when
   an actor token is given, and for tokens of IAM OIDC providers the same
   `<provider-url>:sub|aud|amr` keys STS puts in a web identity request.

@@ -10,6 +10,12 @@ account whose IAM provider for this issuer lists the client as an audience,
 and whose trust policy names that provider or any principal, so a subject with
 many roles only carries those trusting this client.
 
+Accounts are a boundary here as at sign-in: a provider of an account other
+than the subject's accepts the token only through a client of its own account
+that admits the subject's account (`idp.oidc.admission.web_identity_admitted`,
+applied inside `verify_web_identity`, so this claim and STS cannot disagree),
+and the subject's account is the condition key `<provider-url>:account`.
+
 Not knowable here, so not part of the decision: the `RoleSessionName`,
 source address and user agent of the later STS call.
 """

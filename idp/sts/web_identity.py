@@ -24,6 +24,7 @@ from idp import clock
 from idp.errors import ClientError
 from idp.iam.oidc_providers import LOOPBACK_HOSTS
 from idp.keys import jwt, keystore
+from idp.oidc.admission import web_identity_admitted
 from idp.policy import PrincipalType, RequestPrincipal
 from idp.sts.jwks_cache import JwksUnavailable, VerificationKey, jwks_cache
 from models import db
@@ -97,6 +98,10 @@ def verify_web_identity(token: str, role_account_id: str) -> WebIdentity:
     provider = _provider(role_account_id, issuer)
     claims = _verified_claims(token, kid, issuer)
     audience, other_audience = _audience(claims, provider.client_ids)
+    if issuer == current_app.config["IDP_SETTINGS"].issuer and not web_identity_admitted(
+            role_account_id, claims.get("account"), audience, provider_arn=provider.arn):
+        raise IDPRejectedClaim(f"Tokens of principals of account {claims.get('account')} are not accepted by "
+                               f"account {role_account_id}'s providers through client {audience}.")
     subject = claims.get("sub")
     if not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT:
         raise InvalidIdentityToken(f"The token's sub claim must be a string of 1 to {MAX_SUBJECT} characters.")

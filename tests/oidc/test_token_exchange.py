@@ -209,3 +209,76 @@ def test_the_client_policy_is_validated_like_any_other_policy(app, live_server, 
     findings = analyzer.validate_policy(policyDocument=typo, policyType="IDENTITY_POLICY")["findings"]
     assert [f["issueCode"] for f in findings] == ["INVALID_ACTION"]
     assert "Did you mean oidc:TokenExchange?" in findings[0]["findingDetails"]
+
+
+# Never wider than the subject, and bound to its grant (issue 13, class 7).
+
+def introspected(live_server, client: dict, token: str) -> dict:
+    return requests.post(f"{live_server.url}/oauth2/introspect", data={"token": token},
+                         auth=(client["client_id"], client["client_secret"]), timeout=30).json()
+
+
+def userinfo_status(live_server, token: str) -> int:
+    return requests.get(f"{live_server.url}/oauth2/userinfo", headers={"Authorization": f"Bearer {token}"},
+                        timeout=30).status_code
+
+
+def test_an_openid_only_id_token_never_exchanges_for_more(app, live_server, gateway, web_client, code_for, redeem,
+                                                         exchange):
+    code, verifier = code_for(web_client, scope="openid")
+    id_token = redeem(web_client, code, verifier).json()["id_token"]
+    for wider in ("openid profile email offline_access", "openid profile"):
+        refused = exchange(gateway, id_token, IDT, scope=wider)
+        assert refused.status_code == 400 and refused.json()["error"] == "invalid_scope"
+    assert not exchanges(app)
+    refusals = stored(app, AuditEvent, AuditEvent.action == "oauth:TokenExchangeRefused")
+    assert [(e.decision, e.detail["error"]) for e in refusals] == [("Deny", "invalid_scope")] * 2
+    answer = exchange(gateway, id_token, IDT)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["scope"] == "openid"
+    claims = claims_of(live_server, answer.json()["access_token"])
+    assert claims["scope"] == "openid" and claims["gid"] == claims_of(live_server, id_token)["gid"]
+
+
+def test_revoking_the_subjects_grant_kills_the_exchanged_token(live_server, gateway, web_client, alice_tokens,
+                                                              exchange):
+    from_id_token = exchange(gateway, alice_tokens["id_token"], IDT, scope="openid").json()["access_token"]
+    from_access_token = exchange(gateway, alice_tokens["access_token"], scope="openid").json()["access_token"]
+    for token in (from_id_token, from_access_token):
+        assert introspected(live_server, gateway, token)["active"] is True
+        assert userinfo_status(live_server, token) == 200
+    revoked = requests.post(f"{live_server.url}/oauth2/revoke", data={"token": alice_tokens["refresh_token"]},
+                            auth=(web_client["client_id"], web_client["client_secret"]), timeout=30)
+    assert revoked.status_code == 200
+    for token in (from_id_token, from_access_token):
+        assert introspected(live_server, gateway, token) == {"active": False}
+        assert userinfo_status(live_server, token) == 401
+    # The revoked grant's ID token exchanges for nothing any more.
+    again = exchange(gateway, alice_tokens["id_token"], IDT, scope="openid")
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
+def test_ending_the_subjects_session_kills_the_exchanged_token(live_server, gateway, alice_http, alice_tokens,
+                                                              exchange):
+    exchanged = exchange(gateway, alice_tokens["id_token"], IDT, scope="openid").json()["access_token"]
+    assert userinfo_status(live_server, exchanged) == 200
+    logout = alice_http.get("/oauth2/logout", id_token_hint=alice_tokens["id_token"])
+    assert logout.status_code in (200, 302, 303), logout.text[:300]
+    assert introspected(live_server, gateway, exchanged) == {"active": False}
+    assert userinfo_status(live_server, exchanged) == 401
+
+
+def test_a_token_of_no_grant_exchanges_as_before(live_server, gateway, service_client, token_request, exchange,
+                                                 make_client):
+    """A client's own (client_credentials) token has no grant: its scope bounds the exchange, nothing more."""
+    policy_client = make_client("--name", "Worker gateway", "--grant-type", TE, "--scope", "reports.read",
+                                "--scope", "reports.write", "--token-exchange-policy", json.dumps({
+                                    "Version": "2012-10-17", "Statement": [{
+                                        "Effect": "Allow", "Action": "oidc:TokenExchange", "Resource": "*"}]}))
+    own = token_request(service_client, grant_type="client_credentials", scope="reports.read").json()["access_token"]
+    answer = exchange(policy_client, own)
+    assert answer.status_code == 200, answer.text
+    claims = claims_of(live_server, answer.json()["access_token"])
+    assert claims["scope"] == "reports.read" and "gid" not in claims
+    wider = exchange(policy_client, own, scope="reports.write")
+    assert wider.status_code == 400 and wider.json()["error"] == "invalid_scope"

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from authlib.oauth2.rfc6749 import InvalidRequestError, InvalidScopeError, OAuth2Error, UnauthorizedClientError
+from authlib.oauth2.rfc6749 import (InvalidGrantError, InvalidRequestError, InvalidScopeError, OAuth2Error,
+                                    UnauthorizedClientError)
 from authlib.oauth2.rfc6749.grants import BaseGrant, TokenEndpointMixin
 
 from idp import audit
-from idp.oidc import exchange, exchange_policy, tokens
+from idp.oidc import admission, exchange, exchange_policy, tokens
 from models import db
 from models.oauth_client import OAuthClient
 
@@ -35,6 +36,17 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):
         row = db.session.get(OAuthClient, client.model.id)
         if row is None or not row.token_exchange_policy:
             raise UnauthorizedClientError("The client has no token exchange policy attached.")
+        try:
+            self.request.exchange = self._checked(row)
+        except OAuth2Error as refused:
+            db.session.rollback()
+            audit.record("oauth:TokenExchangeRefused", actor=row.client_id, decision="Deny", account_id=row.account_id,
+                         detail={"error": refused.error, "reason": (refused.description or "")[:300]}, commit=True)
+            raise
+        self.request.client = client
+
+    def _checked(self, row: OAuthClient) -> tuple:
+        """What will be issued, once every check passed: the first refusal raises."""
         data = self.request.payload.data
         requested = data.get("requested_token_type") or exchange.ACCESS_TOKEN
         if requested not in exchange.ISSUABLE:
@@ -48,6 +60,8 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):
         if data.get("actor_token") or data.get("actor_token_type"):
             actor = exchange.presented(data.get("actor_token"), data.get("actor_token_type"), row.account_id,
                                        "actor")
+        for presented in (subject, actor):
+            _admitted(row, presented)
         scope = _narrowed(data.get("scope"), list(row.scopes or []), subject.scopes)
         context = _context(subject, actor, requested, scope, data.get("subject_token_type"))
         for target in targets:
@@ -55,8 +69,7 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):
                                                      target, context)
             if not decision.allowed:
                 raise InvalidTargetError(decision.reason)
-        self.request.client = client
-        self.request.exchange = (row, subject, actor, targets, scope, requested)
+        return row, subject, actor, targets, scope, requested
 
     def create_token_response(self):
         """The issued token (2.2.1), audited."""
@@ -71,6 +84,17 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):
         return 200, body, self.TOKEN_RESPONSE_HEADER
 
 
+def _admitted(row: OAuthClient, presented: exchange.PresentedToken | None) -> None:
+    """Accounts are a boundary here too: our tokens' subjects (and actors) must be of an account the client
+    admits (external tokens are verified against the client's own account's IAM providers)."""
+    if presented is None or presented.account is None:
+        return
+    try:
+        admission.require(row, presented.account, actor=presented.local_subject, surface="token_exchange")
+    except admission.AccountNotAdmitted as refused:
+        raise InvalidGrantError(refused.message) from None
+
+
 def _targets(audiences: list[str], resources: list[str]) -> list[str]:
     for resource in resources:
         parts = urlsplit(resource)
@@ -83,7 +107,12 @@ def _targets(audiences: list[str], resources: list[str]) -> list[str]:
 
 
 def _narrowed(requested: str | None, registered: list[str], subject_scopes: list[str] | None) -> str:
-    """RFC 8693 2.1 `scope`: within the client's registration and, when the subject token has scopes, within them."""
+    """RFC 8693 2.1 `scope`: within the client's registration and the subject's scope (`PresentedToken.scopes`).
+
+    Asking for more is `invalid_scope` (RFC 6749 5.2: "exceeds the scope granted by the resource owner"), not a
+    silently narrower token: RFC 8693 2.2.2 defers to 5.2 for the error, and a client that asked for
+    `profile` must not be left guessing why its token cannot read it. Asking for nothing gets all of what
+    both allow."""
     allowed = [s for s in registered if subject_scopes is None or s in subject_scopes]
     wanted = list(dict.fromkeys(requested.split())) if requested else allowed
     if any(s not in allowed for s in wanted):
@@ -99,6 +128,8 @@ def _context(subject: exchange.PresentedToken, actor: exchange.PresentedToken | 
     }
     if subject.client:
         context["oidc:SubjectClient"] = subject.client
+    if subject.account:
+        context["oidc:SubjectAccount"] = subject.account
     if actor is not None:
         context["oidc:ActorIssuer"] = actor.issuer
         context["oidc:ActorSubject"] = actor.local_subject

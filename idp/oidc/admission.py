@@ -1,0 +1,95 @@
+"""Accounts are a boundary: which accounts' principals a client may sign in, and where that is asked.
+
+A client signs in the principals of its own account only, unless an operator
+registered it as multi-account (`idp clients create --multi-account ID|*`,
+stored in `oauth_clients.admitted_accounts`: None = own account only, `["*"]`
+= every account, else a list of account ids). Dynamic registration never sets
+it. The one rule is `admits`; every place a principal meets a client asks it
+through `require`: the authorization endpoint (and so the consent answer and
+upstream federation, whose sign-ins end there), the device verification page,
+token exchange (the subject token's account) and the redemption of codes,
+device codes and refresh tokens (an operator may narrow the list later).
+
+The same boundary holds at STS: `web_identity_admitted` says whether one of
+our tokens is accepted by an IAM OIDC provider of another account than its
+subject's (AssumeRoleWithWebIdentity, and so the derived `roles` claim).
+"""
+from __future__ import annotations
+
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from idp import audit
+from idp.errors import AccessDenied, ValidationError
+from models import db
+from models.oauth_client import OAuthClient
+
+ANY_ACCOUNT = "*"
+
+
+class AccountNotAdmitted(AccessDenied):
+    """The principal's account is not one the client signs in (OAuth `access_denied`)."""
+
+    def __init__(self, client_id: str, account_id: str):
+        super().__init__(f"This application does not sign in principals of account {account_id}; "
+                         "sign in with an account of the application's own, or one it admits.")
+        self.client_id = client_id
+        self.account_id = account_id
+
+
+def admits(client, account_id: str | None) -> bool:
+    """True when `client` (a model row or a cached snapshot) may sign in principals of `account_id`."""
+    if not isinstance(account_id, str) or not account_id:
+        return False
+    if account_id == client.account_id:
+        return True
+    admitted = client.admitted_accounts or ()
+    return ANY_ACCOUNT in admitted or account_id in admitted
+
+
+def require(client, account_id: str | None, *, actor: str | None, surface: str) -> None:
+    """AccountNotAdmitted (rolled back, audited and committed: nothing else written) unless `admits`."""
+    if admits(client, account_id):
+        return
+    db.session.rollback()
+    audit.record("oauth:AccountNotAdmitted", actor=actor, resource=client.client_id, decision="Deny",
+                 account_id=account_id if isinstance(account_id, str) else None,
+                 detail={"surface": surface, "client_account": client.account_id}, commit=True)
+    raise AccountNotAdmitted(client.client_id, str(account_id))
+
+
+def web_identity_admitted(role_account_id: str, token_account: object, audience: str, *, provider_arn: str) -> bool:
+    """Whether an IAM OIDC provider of `role_account_id` accepts one of our tokens.
+
+    Always for a token of a principal of that account; for another account's
+    principal only when the token's audience is a client of the role's account
+    that admits the principal's account (adding a client id to a provider never
+    hands an account another account's principals; a trust policy narrows
+    further with `<provider-url>:account`). A refusal is noted for the audit
+    log the AWS adapter writes, refused or not.
+    """
+    if token_account == role_account_id:
+        return True
+    client = db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == audience))
+    if client is not None and client.account_id == role_account_id and admits(client, token_account):
+        return True
+    if has_request_context():
+        g.setdefault("audit_decisions", []).append(
+            {"actor": provider_arn, "action": "oauth:AccountNotAdmitted", "resource": audience, "decision": "Deny",
+             "account_id": role_account_id,
+             "detail": {"surface": "web_identity", "token_account": str(token_account)[:32]}})
+    return False
+
+
+def checked_accounts(values: list[str] | tuple[str, ...] | None, own_account: str) -> list[str] | None:
+    """The stored form of `--multi-account` values: None (own account only), ["*"], or account ids."""
+    if values is None:
+        return None
+    wanted = list(dict.fromkeys(v.strip() for v in values))
+    if ANY_ACCOUNT in wanted:
+        return [ANY_ACCOUNT]
+    for value in wanted:
+        if not (len(value) == 12 and value.isdigit()):
+            raise ValidationError(f"--multi-account takes a 12-digit account id or '*', not {value!r}")
+    others = [v for v in wanted if v != own_account]
+    return others or None
