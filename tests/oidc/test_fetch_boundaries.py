@@ -6,6 +6,7 @@ tests/oidc/test_private_key_jwt.py::test_keys_from_the_clients_jwks_uri and
 tests/oidc/test_backchannel_logout.py."""
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 import pytest
@@ -73,3 +74,22 @@ def test_a_loopback_backchannel_logout_uri_gets_nothing(app, make_client, rp, co
     [event] = stored(app, AuditEvent, AuditEvent.action == "oauth:BackchannelLogout")
     assert event.decision == "Refused" and event.detail["attempts"] == 1  # never retried
     assert event.detail["status"] is None and "refused" in event.detail["error"]
+
+
+@pytest.mark.parametrize("uri", ["https://2130706433/jwks", "https://0177.0.0.1/jwks", "https://0x7f.1/jwks",
+                                 "https://127.1/jwks", "https://[::ffff:127.0.0.1]/jwks", "https://0xa9fea9fe/latest",
+                                 "https://[fd00:ec2::254]/latest", "https://10.1/jwks"])
+def test_registration_refuses_literal_addresses_in_any_notation(app_config, root, uri):
+    from idp import create_app
+    from models.oauth_client import OAuthClient
+
+    app = create_app({**app_config, "IDP_ISSUER": "https://idp.example", "IDP_DYNAMIC_REGISTRATION": "on"})
+    result = app.test_cli_runner().invoke(args=["idp", "clients", "initial-access-token", "--json"])
+    token = json.loads(result.output)["initial_access_token"]
+    before = len(stored(app, OAuthClient))
+    for name in ("jwks_uri", "backchannel_logout_uri"):
+        answer = app.test_client().post(
+            "/oauth2/register", headers={"Authorization": f"Bearer {token}"}, base_url="https://idp.example",
+            json={"client_name": "SSRF", "redirect_uris": ["https://app.example/cb"], name: uri})
+        assert answer.status_code == 400 and answer.get_json()["error"] == "invalid_client_metadata", (name, uri)
+    assert len(stored(app, OAuthClient)) == before
