@@ -39,6 +39,7 @@ CREDENTIAL_EVENTS = {
     "recovery_codes_generated": "Recovery codes generated",
     "access_key_created": "Access key created",
     "mfa_removed": "MFA device removed",
+    "federation_linked": "Upstream identity linked",
 }
 HISTORY = 10
 WRONG_CURRENT = "The current password is incorrect."

@@ -13,7 +13,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from tests.support.aws_clients import client_for
-from tests.support.signin import DEFAULT_PASSWORD, http_login
+from tests.support.signin import DEFAULT_PASSWORD, csrf_token, http_login
 from tests.web.test_mfa_totp import ROOT_PASSWORD, code, enrol_totp, mfa_answer, signed_in, step_clock
 
 FREE_FAILURES = 5  # the sign-in throttle's USER_RULE: the sixth failure starts a 1-second back-off
@@ -188,3 +188,35 @@ def test_enable_mfa_device_is_throttled_per_device(iam, clock, db):
     iam.enable_mfa_device(UserName="bob", SerialNumber=serial,
                           AuthenticationCode1=code(secret, clock, -1), AuthenticationCode2=code(secret, clock))
     assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName="bob")["MFADevices"]] == [serial]
+
+
+def test_wrong_recovery_codes_count_on_the_same_principal(alice, live_server, root, clock, db):
+    sts, serial, secret = alice
+    browser = pending_sign_in(live_server, root)
+    for _ in range(FREE_FAILURES + 1):
+        assert mfa_answer(browser, live_server.url, "aaaa-bbbb-cccc-dddd", method="recovery").status_code == 401
+    assert {f["method"] for f in mfa_failures(db, "login")} == {"recovery"}
+
+    throttled = error_of(sts.get_session_token, SerialNumber=serial, TokenCode=code(secret, clock, 1))
+    assert throttled["Code"] == "Throttling"
+
+
+def test_a_throttled_principal_cannot_use_a_passkey_as_second_factor_either(alice, live_server, root, clock, db):
+    from models.session import BrowserSession
+
+    sts, serial, secret = alice
+    for _ in range(FREE_FAILURES + 1):
+        error_of(sts.get_session_token, SerialNumber=serial, TokenCode=wrong(secret, clock))
+    browser = pending_sign_in(live_server, root)
+    token = csrf_token(browser.get(f"{live_server.url}/login/mfa", timeout=30).text)
+    headers = {"X-CSRFToken": token}
+    browser.post(f"{live_server.url}/login/mfa/passkey/options", json={}, headers=headers, timeout=30)
+    db.session.expire_all()
+    sessions_before = db.session.query(BrowserSession).count()
+
+    answer = browser.post(f"{live_server.url}/login/mfa/passkey/verify", json={"credential": {"id": "x"}},
+                          headers=headers, allow_redirects=False, timeout=30)
+    assert answer.status_code == 429 and answer.json()["error"] == "slow_down"
+    db.session.expire_all()
+    assert db.session.query(BrowserSession).count() == sessions_before
+    assert mfa_failures(db, "login")[-1] == {"surface": "login", "method": "webauthn", "reason": "throttled"}
