@@ -193,3 +193,43 @@ def test_the_app_setting_is_what_fetch_uses(app, target):
     with pytest.raises(fetch.DestinationRefused):  # outside an app nothing but global addresses
         fetch.fetch(url, purpose="test")
     assert [method for method, _, _ in target.seen] == ["GET"]
+
+
+def _self_signed(directory, name: str):
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_https_is_pinned_to_the_address_but_speaks_tls_to_the_urls_name(target, tmp_path):
+    import ssl
+
+    cert_file, key_file = _self_signed(tmp_path, "localhost")
+    names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    context.sni_callback = lambda sock, name, ctx: names.append(name)
+    target.server.socket = context.wrap_socket(target.server.socket, server_side=True)
+    # The connection goes to 127.0.0.1 (checked), SNI says `localhost`, and the certificate is verified
+    # against the public roots for that name: a self-signed one is refused, so nothing is requested.
+    with pytest.raises(fetch.FetchFailed) as failed:
+        fetch.fetch(f"https://localhost:{target.port}/jwks", purpose="test", allowed_networks=LOOPBACK)
+    assert not isinstance(failed.value, fetch.DestinationRefused)
+    assert names == ["localhost"] and target.seen == []
