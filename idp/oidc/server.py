@@ -15,11 +15,14 @@ own grant (`grants.token_exchange`) decided by the shared authorizer.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import cached_property
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
-from authlib.oauth2.rfc6749 import OAuth2Error, OAuth2Request
+from authlib.oauth2.base import invalid_error_characters
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError, OAuth2Error, OAuth2Request
 from flask import Flask, Response
 from flask import request as flask_request
 
@@ -31,11 +34,14 @@ from idp.oidc.errors import render_error
 from idp.oidc.grants.authorization_code import CodeGrant, S256CodeChallenge
 from idp.oidc.grants.client_credentials import ClientGrant
 from idp.oidc.grants.device_code import DeviceAuthorization, DeviceGrant
-from idp.oidc.grants.token_exchange import TokenExchangeGrant
 from idp.oidc.grants.refresh_token import RotatingRefreshGrant
+from idp.oidc.grants.token_exchange import TokenExchangeGrant
 from idp.oidc.token_info import Introspection, Revocation
 from idp.oidc.tokens import issuer
 from idp.oidc.well_known import WellKnown
+
+# Authorization request parameters that Authlib puts into an error description.
+QUOTED_PARAMETERS = ("response_type", "redirect_uri")
 
 
 class Provider(AuthorizationServer):
@@ -52,6 +58,24 @@ class Provider(AuthorizationServer):
     def create_oauth2_request(self, request) -> OAuth2Request:
         """The request as Authlib reads it, its URL on our issuer (the public https URL behind a proxy)."""
         return IssuerRequest(flask_request)
+
+    def get_authorization_grant(self, request):
+        """The grant for an authorization request, refused first when a parameter Authlib quotes in its errors
+        (`response_type`, `redirect_uri`) holds characters an `error_description` cannot (RFC 6749 4.1.2.1):
+        neither may hold them by RFC 6749 appendix A, and Authlib would fail building the error instead."""
+        for name in QUOTED_PARAMETERS:
+            value = request.payload.data.get(name)
+            if value and invalid_error_characters(value):
+                raise InvalidRequestError(f"The {name} parameter holds characters it may not (RFC 6749 appendix A).")
+        return super().get_authorization_grant(request)
+
+    def authenticate_client(self, request, methods, endpoint="token"):
+        """Authlib's client authentication, after refusing HTTP Basic credentials it cannot read (RFC 6749
+        2.3.1: base64 of UTF-8 `client_id:client_secret`); Authlib would fail on them instead of refusing."""
+        if not basic_credentials_readable(request.headers.get("Authorization")):
+            raise InvalidClientError(status_code=401, description="The Basic credentials are not base64 of "
+                                                                  "client_id:client_secret (RFC 6749 2.3.1).")
+        return super().authenticate_client(request, methods, endpoint)
 
     def handle_error_response(self, request, error: OAuth2Error) -> Response:
         """Token, introspection and revocation errors as OAuth JSON from our one renderer.
@@ -78,6 +102,25 @@ class IssuerRequest(FlaskOAuth2Request):
                                headers=request.headers)
         self._request = request
         self.payload = CachedPayload(request)
+
+
+def basic_credentials_readable(header: str | None) -> bool:
+    """False for an `Authorization: Basic` header with no credentials or credentials that decode to no UTF-8 text.
+
+    (Credentials that are not base64 at all Authlib already reads as none: the client is then not authenticated.)
+    """
+    parts = (header or "").split(None, 1)
+    if not parts or parts[0].lower() != "basic":
+        return True
+    if len(parts) < 2:
+        return False
+    try:
+        base64.b64decode(parts[1]).decode("utf-8")
+    except binascii.Error:
+        return True
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def as_idp_error(error: OAuth2Error) -> OAuthError:

@@ -42,6 +42,30 @@ def test_mismatched_redirect_uri_gets_an_error_page_not_a_redirect(app, alice_ht
     assert codes(app) == 0
 
 
+@pytest.mark.parametrize("crafted", [
+    "http://127.0.0.1:8765\\@evil.example/callback",   # a backslash before @: parsers disagree on the host
+    "http://evil.example\\@127.0.0.1:8765/callback",
+    "http://127.0.0.1:8765/call\x00back",               # NUL
+    "http://127.0.0.1:8765/callback\"><script>",
+    "http://127.0.0.1:8765/callback\u2028",
+    "http://127.0.0.1:99999/callback",                  # a loopback port out of range
+])
+def test_a_crafted_redirect_uri_gets_an_error_page_not_a_server_error(app, alice_http, web_client, crafted):
+    _, challenge = pkce_pair()
+    response = signed_in(alice_http).authorize(web_client["client_id"], redirect_uri=crafted, challenge=challenge)
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert codes(app) == 0
+
+
+def test_a_crafted_response_type_gets_an_error_page_not_a_server_error(app, alice_http, web_client):
+    _, challenge = pkce_pair()
+    response = signed_in(alice_http).authorize(web_client["client_id"], challenge=challenge,
+                                            response_type='code\\"\x00')
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert codes(app) == 0
+
+
 def test_loopback_port_may_vary_for_a_registered_loopback_ip(alice_http, make_client):
     native = make_client("--name", "CLI", "--public", "--redirect-uri", "http://127.0.0.1/callback", "--trusted")
     _, challenge = pkce_pair()
