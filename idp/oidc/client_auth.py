@@ -55,6 +55,9 @@ def authenticate_private_key_jwt(query_client, request):
         claims = jwt.verify(assertion, keys.get, kind=jwt.CLIENT_ASSERTION, issuer=client_id,
                             audience=[issuer(), f"{issuer()}/oauth2/token", request.uri.split("?")[0]])  # uri is on the issuer
     except jwt.InvalidToken as error:
+        audit.record("oauth:RefuseToken", actor=client_id, resource="client_assertion", decision="Deny",
+                     account_id=client.model.account_id,
+                     detail={"accepts": jwt.CLIENT_ASSERTION.name, "reason": error.message}, commit=True)
         raise InvalidClientError(description=f"The client assertion is invalid: {error.message}.",
                                  status_code=401) from None
     now = clock.now().timestamp()

@@ -89,7 +89,10 @@ def verify_hint(value: str) -> dict:
     try:
         # Access and logout tokens are not hints: the verifier accepts ID tokens only.
         return jwt.verify(value, lookup, kind=jwt.ID_TOKEN, issuer=issuer(), audience=None, leeway=HINT_LEEWAY)
-    except jwt.InvalidToken:
+    except jwt.InvalidToken as error:
+        # Committed now: the endpoint rolls back what a refused request did.
+        audit.record("oauth:RefuseToken", resource="id_token_hint", decision="Deny",
+                     detail={"accepts": jwt.ID_TOKEN.name, "reason": error.message}, commit=True)
         raise InvalidLogoutRequest("The id_token_hint is not an ID token issued by this provider.") from None
 
 

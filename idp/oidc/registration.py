@@ -15,7 +15,7 @@ import hmac
 import secrets
 from urllib.parse import urlsplit
 
-from idp import clock, fetch
+from idp import audit, clock, fetch
 from idp.errors import InvalidRedirectUri, NotFound, OAuthError, ValidationError
 from idp.keys import jwt, sign_token, verify_own_token
 from idp.oidc import clients, tokens
@@ -52,7 +52,9 @@ def account_of_initial_token(value: str | None) -> str:
         if not value:
             raise jwt.InvalidToken("no initial access token")
         claims = verify_own_token(value, kind=jwt.INITIAL_ACCESS_TOKEN, audience=endpoint())
-    except jwt.InvalidToken:
+    except jwt.InvalidToken as error:
+        audit.record("oauth:RefuseToken", resource="initial_access_token", decision="Deny",
+                     detail={"accepts": jwt.INITIAL_ACCESS_TOKEN.name, "reason": error.message}, commit=True)
         raise OAuthError("invalid_token", "A valid initial access token is required to register a client.",
                          status=401) from None
     return str(claims["account"])

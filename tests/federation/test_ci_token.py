@@ -1,6 +1,6 @@
-"""A CI system's token, as GitHub Actions OIDC is used with AWS: the upstream provider's client-credentials JWT is
-exchanged with AssumeRoleWithWebIdentity for a role whose trust policy pins `sub`; another `sub` or a wrong `aud`
-is refused."""
+"""A CI system's token, as GitHub Actions OIDC is used with AWS: the upstream provider's JWT (`typ: JWT`, `sub` the
+pipeline) is exchanged with AssumeRoleWithWebIdentity for a role whose trust policy pins `sub`; another `sub` or a
+wrong `aud` is refused, and so is the upstream's RFC 9068 access token (`typ: at+jwt`): it is meant for an API."""
 from __future__ import annotations
 
 import json
@@ -15,6 +15,11 @@ from botocore.exceptions import ClientError
 
 
 def _ci_token(upstream_op, client: dict) -> str:
+    """What a CI system hands its job: a JWT about the pipeline, for the audience the job asked for."""
+    return upstream_op.mint({"sub": client["client_id"], "aud": upstream_op.issuer})
+
+
+def _access_token(upstream_op, client: dict) -> str:
     response = requests.post(f"{upstream_op.issuer}/oauth2/token", data={"grant_type": "client_credentials"},
                              auth=(client["client_id"], client["client_secret"]), timeout=30)
     assert response.status_code == 200, response.text
@@ -52,6 +57,12 @@ def test_a_ci_token_assumes_the_role_pinned_to_its_sub_and_nothing_else(live_ser
         sts.assume_role_with_web_identity(RoleArn=role, RoleSessionName="build-17",
                                           WebIdentityToken=_ci_token(upstream_op, intruder))
     assert other_sub.value.response["Error"]["Code"] == "AccessDenied"
+
+    access_token = _access_token(upstream_op, pipeline)  # sub = the pipeline, aud = the issuer: all but the kind
+    with pytest.raises(ClientError) as not_web_identity:
+        sts.assume_role_with_web_identity(RoleArn=role, RoleSessionName="build-17", WebIdentityToken=access_token)
+    assert not_web_identity.value.response["Error"]["Code"] == "InvalidIdentityToken"
+    assert "typ at+jwt" in not_web_identity.value.response["Error"]["Message"]
 
     iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=provider, ClientID="another-audience")
     iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=provider, ClientID=upstream_op.issuer)

@@ -20,7 +20,7 @@ from joserfc import jwt as jose_jwt
 from sqlalchemy import select
 
 from idp.clock import FixedClock
-from idp.keys import sign_token
+from idp.keys import keystore, sign_token
 from idp.sts.jwks_cache import COOLDOWN_SECONDS, TIMEOUT_SECONDS
 from idp.sts.web_identity import NO_KEY
 from models.audit import AuditEvent
@@ -371,3 +371,56 @@ def test_issuer_unreachable_or_silent(sts, iam, ext, external_issuer, silent_ser
     started = time.monotonic()
     refused(sts, arn, token, "IDPCommunicationError", NO_KEY)
     assert time.monotonic() - started < TIMEOUT_SECONDS + 1.5
+
+
+# -- token kinds (issue 13, class 2) ---------------------------------------------
+
+
+def _typed(issuer_app, issuer: str, claims: dict, typ: str) -> str:
+    """A token of `issuer` with the header `typ` its other kinds of token carry."""
+    now = int(time.time())
+    with issuer_app.app_context():
+        return sign_token({"iss": issuer, "iat": now, "exp": now + 300, **claims}, typ=typ)
+
+
+def test_only_identity_tokens_are_web_identities(sts, iam, own, ext, app, external_issuer, db, root):
+    """A logout token, or an access token, is never exchanged for role credentials, from us or anyone else."""
+    own_role, ext_role = make_role(iam, "own-kinds", own), make_role(iam, "ext-kinds", ext)
+    logout = {"sub": "alice", "aud": CLIENT, "jti": "j-1", "sid": "s-1",
+              "events": {"http://schemas.openid.net/event/backchannel-logout": {}}}
+    access = {"sub": "alice", "aud": CLIENT, "jti": "j-2", "client_id": CLIENT, "scope": "openid"}
+    for token, reason in [
+        (_typed(app, own.issuer, logout, "logout+jwt"), "a token of typ logout+jwt is not an ID token"),
+        (_typed(app, own.issuer, logout, "JWT"), "an ID token must not carry events"),
+        (_typed(app, own.issuer, access, "at+jwt"), "a token of typ at+jwt is not an ID token"),
+        (_typed(app, own.issuer, {"sub": "123456789012", "aud": CLIENT, "account": "123456789012", "jti": "j-3"},
+                "initial-access+jwt"), "a token of typ initial-access+jwt is not an ID token"),
+    ]:
+        denials = len(audit_rows(db))
+        message = refused(sts, own_role, token, "InvalidIdentityToken")
+        assert message == f"The web identity token could not be validated: {reason}."
+        rows = audit_rows(db)
+        assert len(rows) == denials + 1 and rows[-1].decision == "Deny" and rows[-1].resource == own_role
+    external = external_issuer.app
+    for token, reason in [
+        (_typed(external, ext.issuer, {**logout, "aud": EXTERNAL_CLIENT}, "logout+jwt"), "typ logout+jwt"),
+        (_typed(external, ext.issuer, {**access, "aud": EXTERNAL_CLIENT}, "at+jwt"), "typ at+jwt"),
+        (_typed(external, ext.issuer, {**access, "aud": EXTERNAL_CLIENT}, "application/at+jwt"),
+         "typ application/at+jwt"),
+        (ext.mint({**logout, "aud": EXTERNAL_CLIENT}), "must not carry events"),
+    ]:
+        assert reason in refused(sts, ext_role, token, "InvalidIdentityToken")
+    assert iam.get_role(RoleName="own-kinds")["Role"]["RoleLastUsed"] == {}
+    assert iam.get_role(RoleName="ext-kinds")["Role"]["RoleLastUsed"] == {}
+    # What AWS accepts from an external issuer: an ID token, or an untyped service-account token.
+    assert assume(sts, ext_role, ext.mint({"sub": "alice"}))["SubjectFromWebIdentityToken"] == "alice"
+    now = int(time.time())
+    with external.app_context():
+        signing = keystore().signing_key("ES256")
+        untyped = jose_jwt.encode({"alg": "ES256", "kid": signing.kid},  # no typ, as Kubernetes signs them
+                                  {"iss": ext.issuer, "sub": "system:serviceaccount:ci:deployer",
+                                   "aud": EXTERNAL_CLIENT, "iat": now, "exp": now + 300},
+                                  signing.key, algorithms=["ES256"])
+    assert assume(sts, ext_role, untyped)["SubjectFromWebIdentityToken"] == "system:serviceaccount:ci:deployer"
+    own_id_token = own.mint({"sub": "alice", "account": root.account_id})
+    assert assume(sts, own_role, own_id_token)["SubjectFromWebIdentityToken"] == "alice"
