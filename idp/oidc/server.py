@@ -26,6 +26,7 @@ from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError, OAut
 from flask import Flask, Response
 from flask import request as flask_request
 
+from idp import audit
 from idp.errors import OAuthError
 from idp.oidc import clients
 from idp.oidc.adapters import RegisteredClient
@@ -66,6 +67,7 @@ class Provider(AuthorizationServer):
         for name in QUOTED_PARAMETERS:
             value = request.payload.data.get(name)
             if value and invalid_error_characters(value):
+                _refused("oauth:Authorize", reason=f"unquotable_{name}")
                 raise InvalidRequestError(f"The {name} parameter holds characters it may not (RFC 6749 appendix A).")
         return super().get_authorization_grant(request)
 
@@ -73,6 +75,7 @@ class Provider(AuthorizationServer):
         """Authlib's client authentication, after refusing HTTP Basic credentials it cannot read (RFC 6749
         2.3.1: base64 of UTF-8 `client_id:client_secret`); Authlib would fail on them instead of refusing."""
         if not basic_credentials_readable(request.headers.get("Authorization")):
+            _refused("oauth:AuthenticateClient", reason="unreadable_basic_credentials")
             raise InvalidClientError(status_code=401, description="The Basic credentials are not base64 of "
                                                                   "client_id:client_secret (RFC 6749 2.3.1).")
         return super().authenticate_client(request, methods, endpoint)
@@ -102,6 +105,11 @@ class IssuerRequest(FlaskOAuth2Request):
                                headers=request.headers)
         self._request = request
         self.payload = CachedPayload(request)
+
+
+def _refused(action: str, *, reason: str) -> None:
+    """Audit a refusal, committed on its own: every endpoint rolls back what a refused request wrote."""
+    audit.record(action, decision="Deny", detail={"reason": reason}, commit=True)
 
 
 def basic_credentials_readable(header: str | None) -> bool:

@@ -18,6 +18,14 @@ def codes(app) -> int:
         return db.session.scalar(select(func.count()).select_from(AuthorizationCode))
 
 
+def refusals(app) -> list[dict]:
+    from models.audit import AuditEvent
+    from tests.support.signin import stored
+
+    return [event.detail for event in stored(app, AuditEvent, AuditEvent.action == "oauth:Authorize",
+                                             AuditEvent.decision == "Deny")]
+
+
 def signed_in(alice_http):
     alice_http.sign_in()
     return alice_http
@@ -64,6 +72,15 @@ def test_a_crafted_response_type_gets_an_error_page_not_a_server_error(app, alic
                                             response_type='code\\"\x00')
     assert response.status_code == 400 and "Location" not in response.headers
     assert codes(app) == 0
+    assert refusals(app) == [{"reason": "unquotable_response_type"}]
+
+
+def test_a_backslash_before_the_at_sign_is_refused_and_audited(app, alice_http, web_client):
+    _, challenge = pkce_pair()
+    response = signed_in(alice_http).authorize(web_client["client_id"], challenge=challenge,
+                                            redirect_uri="http://127.0.0.1:8765\\@evil.example/callback")
+    assert response.status_code == 400 and codes(app) == 0
+    assert refusals(app) == [{"reason": "unquotable_redirect_uri"}]
 
 
 def test_loopback_port_may_vary_for_a_registered_loopback_ip(alice_http, make_client):

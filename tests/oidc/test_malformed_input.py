@@ -10,7 +10,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from models.audit import AuditEvent
 from models.oauth_grant import DeviceAuthorization
+from tests.support.signin import stored
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 ENDPOINTS = ["/oauth2/token", "/oauth2/device_authorization", "/oauth2/introspect", "/oauth2/revoke"]
@@ -35,6 +37,8 @@ def test_unreadable_basic_credentials_are_invalid_client(app, live_server, devic
         "grant_type": "client_credentials", "token": "x", "scope": "openid"})
     assert answer.status_code == 401 and answer.json()["error"] == "invalid_client"
     assert device_authorizations(app) == 0
+    [event] = stored(app, AuditEvent, AuditEvent.action == "oauth:AuthenticateClient")
+    assert event.decision == "Deny" and event.detail == {"reason": "unreadable_basic_credentials"}
 
 
 @pytest.mark.parametrize("resource", ["https://api.example/\x1f", 'https://api.example/"\\', "https://api.example/é"])
