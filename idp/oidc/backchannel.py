@@ -23,8 +23,9 @@ from models import db
 from models.oauth_client import OAuthClient
 from models.oauth_grant import AuthorizationCode, RefreshTokenFamily
 
-LOGOUT_TOKEN_TYP = "logout+jwt"
-LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+# The logout token's kind (typ, required and forbidden claims) is the verifier's: idp.keys.jwt.LOGOUT_TOKEN.
+LOGOUT_TOKEN_TYP = jwt.LOGOUT_TOKEN.signed_typ
+LOGOUT_EVENT = jwt.LOGOUT_EVENT
 LOGOUT_TOKEN_LIFETIME = 120
 ATTEMPTS = 3
 TIMEOUT_SECONDS = 3

@@ -23,7 +23,7 @@ from models import db
 from models.account import Account
 from models.oauth_client import OAuthClient
 
-INITIAL_TOKEN_TYP = "initial-access+jwt"
+INITIAL_TOKEN_TYP = jwt.INITIAL_ACCESS_TOKEN.signed_typ
 DEFAULT_INITIAL_LIFETIME = 3600
 MAX_INITIAL_LIFETIME = 86_400 * 30
 LIST_FIELDS = ("redirect_uris", "post_logout_redirect_uris", "grant_types", "response_types")
