@@ -106,8 +106,8 @@ def literal_address(host: str) -> IPAddress | None:
         return ipaddress.ip_address(host)
     except ValueError:
         pass
-    if not host or not all(c.isalnum() or c == "." for c in host) or not host.replace(".", "").isalnum():
-        return None
+    if not host.isascii() or not host.replace(".", "").isalnum():
+        return None  # only ASCII letters, digits and dots (inet_aton would ignore what follows a space)
     try:  # inet_aton reads the classic decimal, octal, hex and short dotted forms
         return ipaddress.IPv4Address(socket.inet_aton(host))
     except OSError:
