@@ -1,6 +1,7 @@
 """AWS Query protocol XML: the one place that builds response and error bodies."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 from xml.sax.saxutils import escape
@@ -10,10 +11,15 @@ from flask import Response
 from idp.errors import IdpError, TooManyRequests
 
 XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n'
+# Characters XML 1.0 (2.2 Char) cannot hold, escaped or not: most C0 controls, surrogates, U+FFFE/FFFF.
+NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _escape(text: str) -> str:
+    """`text` as XML element content: `&<>` escaped, characters XML 1.0 cannot carry at all replaced by U+FFFD."""
     # Most values (names, ids, ARNs) need no escaping; checking first is cheaper than three replaces.
+    if not text.isprintable():  # rare: a control character (or tab, newline) echoed from a request
+        text = NOT_XML.sub("\ufffd", text)
     if "&" in text or "<" in text or ">" in text:
         return escape(text)
     return text
@@ -72,8 +78,8 @@ def render_error(error: IdpError, namespace: str, request_id: str) -> Response:
         status, message = 400, "Rate exceeded"  # what IAM and STS answer when throttled (Query protocol)
     body = (
         f'{XML_HEADER}<ErrorResponse xmlns="{namespace}">'
-        f"<Error><Type>{fault}</Type><Code>{escape(error.code)}</Code>"
-        f"<Message>{escape(message)}</Message></Error>"
+        f"<Error><Type>{fault}</Type><Code>{_escape(error.code)}</Code>"
+        f"<Message>{_escape(message)}</Message></Error>"
         f"<RequestId>{escape(request_id)}</RequestId></ErrorResponse>"
     )
     response = Response(body, status=status, mimetype="text/xml")

@@ -146,3 +146,17 @@ def test_the_login_page_escapes_upstream_display_names(app, root, live_server, t
     page = requests.get(f"{live_server.url}/login", timeout=30)
     assert page.status_code == 200 and "corp" in page.text
     assert_escaped(page.text)
+
+
+@pytest.mark.parametrize("call, kwargs", [
+    ("create_user", {"UserName": "tagged", "Tags": [{"Key": "team", "Value": f"a\x01{PAYLOAD}"}]}),
+    ("create_user", {"UserName": "pathed", "Path": f"/a\x01{PAYLOAD}/"}),
+])
+def test_query_errors_that_echo_input_stay_well_formed_xml(iam, call, kwargs):
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as refused:  # a parse failure (ResponseParserError) would be something else
+        getattr(iam, call)(**kwargs)
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "\x01" not in refused.value.response["Error"]["Message"]
+    assert iam.list_users()["Users"] == []
