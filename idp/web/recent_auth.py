@@ -30,7 +30,7 @@ from idp import audit, clock
 from idp.errors import AccessDenied, TooManyRequests
 from idp.iam import factor_checks
 from idp.web import sessions, signin, throttle
-from idp.web.mfa import Owner, devices, factor_attempt, owner_of
+from idp.web.mfa import Owner, devices, factor_attempt, owner_of, wants_json
 from idp.web.urls import safe_next
 from idp.web.views import blueprint
 from models import db
@@ -108,7 +108,7 @@ def _refused(session: BrowserSession, back: str, *, wrong: bool):
     db.session.commit()
     confirm = url_for("web.reauthenticate", next=back)
     message = WRONG_PROOF if wrong else ASK
-    if request.path.rsplit("/", 1)[-1] in ("options", "verify"):  # the passkey ceremony's JSON endpoints
+    if wants_json():  # the passkey ceremony's JSON endpoints
         response = jsonify(error="login_required", error_description=message, reauthenticate=confirm)
         response.status_code = 401
         return response
