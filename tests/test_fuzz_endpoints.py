@@ -378,3 +378,56 @@ def test_query_api(app, world):
         before = check(app, before, response)
 
     run()
+
+
+SIGNED_FIELDS = [
+    "AccessKeyId", "AccountAlias", "ActionNames.member.1", "AssumeRolePolicyDocument", "AuthenticationCode1",
+    "AuthenticationCode2", "CallerArn", "ClientID", "ClientIDList.member.1", "Description", "DurationSeconds",
+    "EncodedMessage", "EntityFilter", "ExternalId", "GroupName", "Marker", "MaxItems", "MaxSessionDuration",
+    "NewGroupName", "NewPath", "NewUserName", "OnlyAttached", "OpenIDConnectProviderArn", "Password", "OldPassword",
+    "NewPassword", "PasswordResetRequired", "Path", "PathPrefix", "PermissionsBoundary", "PolicyArn",
+    "PolicyArns.member.1.arn", "PolicyDocument", "PolicyInputList.member.1", "PolicyName", "PolicySourceArn",
+    "ResourceArns.member.1", "ResourcePolicy", "RoleArn", "RoleName", "RoleSessionName", "Scope", "SerialNumber",
+    "SetAsDefault", "SourceIdentity", "Status", "TagKeys.member.1", "Tags.member.1.Key", "Tags.member.1.Value",
+    "Tags.member.2.Key", "ThumbprintList.member.1", "TokenCode", "TransitiveTagKeys.member.1", "Url", "UserName",
+    "VersionId", "VirtualMFADeviceName", "WebIdentityToken", "MinimumPasswordLength", "MaxPasswordAge",
+    "PasswordReusePrevention", "RequireNumbers", "ContextEntries.member.1.ContextKeyName",
+    "ContextEntries.member.1.ContextKeyValues.member.1", "ContextEntries.member.1.ContextKeyType",
+]
+POLICY_TEXT = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",
+                                                                  "Resource": "*"}]})
+
+
+def test_signed_query_api(app, world):
+    """Every registered Query action, signed by the root user, with parameters of every shape."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from idp.aws.api import SERVICES
+
+    root = world["root"]
+    credentials = Credentials(root.access_key_id, root.secret_access_key)
+    actions = [(service.name, service.version, name) for service in SERVICES.values() for name in service.actions]
+    account = root.account_id
+    field_value = values("alice", "admin", "/", "/team/", "true", "false", "1", "3600", "Active", "Inactive",
+                         f"arn:aws:iam::{account}:role/admin", f"arn:aws:iam::{account}:user/alice",
+                         f"arn:aws:iam::{account}:policy/p", "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                         POLICY_TEXT, "https://idp.example", "a" * 40, "v1", "String", "aws:username")
+    http = app.test_client()
+    before = fingerprint(app)
+
+    @FUZZ
+    @given(action=st.sampled_from(actions), params=st.lists(st.tuples(st.sampled_from(SIGNED_FIELDS), field_value),
+                                                              max_size=6))
+    def run(action, params):
+        nonlocal before
+        service, version, name = action
+        body = urlencode([("Action", name), ("Version", version), *params])
+        signed = AWSRequest(method="POST", url="http://localhost/", data=body,
+                            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+        SigV4Auth(credentials, service, "us-east-1").add_auth(signed)
+        response = http.post("/", data=body, headers=dict(signed.headers.items()))
+        before = check(app, before, response)
+
+    run()
