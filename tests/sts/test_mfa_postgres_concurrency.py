@@ -10,13 +10,27 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from tests.oidc.test_postgres_concurrency import ROOT_KEY, ROOT_SECRET, environment, two_servers  # noqa: F401
+from tests.conftest import TEST_MASTER_KEY
 from tests.support.aws_clients import client_for
+from tests.support.servers import ProcessServer, running_together
 from tests.support.signin import DEFAULT_PASSWORD, create_user_with_password, csrf_token, http_login
 
 pytestmark = pytest.mark.postgres
 
 ATTEMPTS = 12
+ROOT_KEY, ROOT_SECRET = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+@pytest.fixture
+def two_servers(app_config, tmp_path):
+    environment = {
+        "IDP_DATABASE_URL": app_config["IDP_DATABASE_URL"], "IDP_MASTER_KEY": TEST_MASTER_KEY,
+        "IDP_KEYS_DIR": str(tmp_path / "keys"), "IDP_INSTANCE_DIR": str(tmp_path / "instance"),
+        "IDP_ROOT_ACCESS_KEY_ID": ROOT_KEY, "IDP_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET, "IDP_AUTO_BOOTSTRAP": "1",
+    }
+    servers = [ProcessServer(environment, workers=2), ProcessServer(environment, workers=2)]
+    with running_together(servers):
+        yield servers
 
 
 def test_one_code_in_parallel_across_two_instances_and_two_surfaces_wins_once(two_servers):
