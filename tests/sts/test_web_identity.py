@@ -80,7 +80,9 @@ def own(app, root, iam) -> Provider:
     def mint(claims: dict, alg: str = "ES256") -> str:
         now = int(time.time())
         with app.app_context():
-            return sign_token({"iss": issuer, "aud": CLIENT, "iat": now, "exp": now + 300, **claims}, alg)
+            # Every token of ours names its subject's account (a provider of another account refuses it).
+            return sign_token({"iss": issuer, "aud": CLIENT, "iat": now, "exp": now + 300,
+                               "account": root.account_id, **claims}, alg)
 
     return Provider(issuer, arn, mint)
 
