@@ -170,28 +170,39 @@ def checked_document(scope: str, text: str) -> str:
 
 
 def requested_resources(values: Iterable[str], account_id: str, *, within: Iterable[str] | None = None,
-                        redirect_uri: str | None = None) -> list[str]:
+                        redirect_uri: str | None = None, client_id: str | None = None) -> list[str]:
     """RFC 8707 `resource` values -> the APIs' identifiers, each a registered API of `account_id`.
 
     `within` (the resources of a code or grant) bounds a later request: its
     values must be among them, and no value means all of them. Anything else
-    is `invalid_target`.
+    is `invalid_target`: the request's work is rolled back and the refusal
+    audited (`oauth:InvalidTarget`, committed on its own).
     """
     values = list(dict.fromkeys(v for v in values if v))
     if within is not None:
         allowed = list(within or ())
         outside = [value for value in values if value not in allowed]
         if outside:
-            raise InvalidTargetError(f"The resource {described(outside[0])} was not granted.", redirect_uri=redirect_uri)
+            raise _refused(f"The resource {described(outside[0])} was not granted.", values, account_id, client_id,
+                           redirect_uri)
         return values or allowed
     if len(values) > MAX_RESOURCES:
-        raise InvalidTargetError(f"At most {MAX_RESOURCES} resources may be requested.", redirect_uri=redirect_uri)
+        raise _refused(f"At most {MAX_RESOURCES} resources may be requested.", values, account_id, client_id,
+                       redirect_uri)
     for value in values:
         api = find(value)
         if api is None or api.account_id != account_id:
-            raise InvalidTargetError(f"The resource {described(value)} is not an API this client may be given tokens "
-                                     "for.", redirect_uri=redirect_uri)
+            raise _refused(f"The resource {described(value)} is not an API this client may be given tokens for.",
+                           values, account_id, client_id, redirect_uri)
     return values
+
+
+def _refused(message: str, values: list[str], account_id: str, client_id: str | None,
+             redirect_uri: str | None) -> InvalidTargetError:
+    db.session.rollback()
+    audit.record("oauth:InvalidTarget", actor=client_id, resource=client_id, decision="Deny", account_id=account_id,
+                 detail={"resources": [value[:MAX_IDENTIFIER] for value in values[:MAX_RESOURCES + 1]]}, commit=True)
+    return InvalidTargetError(message, redirect_uri=redirect_uri)
 
 
 def _catalog_for(text: str) -> Catalog:

@@ -127,8 +127,9 @@ def checked_request(grant) -> CheckedRequest:
     if max_age is not None and not (max_age.isdigit() and len(max_age) <= 9):
         refuse("max_age must be a non-negative integer.")
     hint = values.get("id_token_hint")
-    resources = apis.requested_resources(values.getlist("resource"), grant.request.client.model.account_id,
-                                         redirect_uri=redirect_uri)
+    client = grant.request.client.model
+    resources = apis.requested_resources(values.getlist("resource"), client.account_id, redirect_uri=redirect_uri,
+                                         client_id=client.client_id)
     return CheckedRequest(grant, redirect_uri, values.get("state"), mode, requested or list(allowed), prompt,
                           int(max_age) if max_age is not None else None,
                           _hint_subject(hint, grant.request.client.model.client_id, refuse) if hint else None,

@@ -17,6 +17,7 @@ from joserfc.jwk import KeySet
 from idp.authz.decorator import require
 from idp.authz.resource_server import authorize_request
 from idp.errors import AuthenticationError
+from models.audit import AuditEvent
 from models.oauth_grant import AuthorizationCode, DeviceAuthorization
 from tests.oidc.flow import REDIRECT_URI, callback_params, pkce_pair
 from tests.support.signin import csrf_token, stored
@@ -45,6 +46,14 @@ def read_note(notebook: str, note: str):
 def guarded_app(app):
     app.register_blueprint(views)
     return app
+
+
+@pytest.fixture
+def other_account(app, root):
+    """A second account, made with the CLI."""
+    result = app.test_cli_runner().invoke(args=["idp", "create-account", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["account_id"]
 
 
 @pytest.fixture
@@ -154,7 +163,8 @@ def test_a_client_credentials_token_stands_for_the_client_with_its_scopes_polici
 
 def test_resources_outside_the_registered_apis_or_the_grant_are_invalid_target(app, live_server, notes_app,
                                                                               alice_notes, alice_http, code_for,
-                                                                              redeem, token_request, make_client):
+                                                                              redeem, token_request, make_client,
+                                                                              other_account):
     # At the authorization endpoint: back to the client with invalid_target, no code stored.
     _, challenge = pkce_pair()
     refused = callback_params(alice_http.authorize(notes_app["client_id"], challenge=challenge, scope="openid",
@@ -179,6 +189,17 @@ def test_resources_outside_the_registered_apis_or_the_grant_are_invalid_target(a
         "client_id": device["client_id"], "scope": "openid notes.read", "resource": "https://unknown.example/api"})
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_target"
     assert stored(app, DeviceAuthorization) == []
+    # An API of another account is not this client's to ask for.
+    other = make_client("--name", "Elsewhere", "--redirect-uri", REDIRECT_URI, "--scope", "openid",
+                        "--account", other_account)
+    _, challenge = pkce_pair()
+    refused = callback_params(alice_http.authorize(other["client_id"], challenge=challenge, scope="openid",
+                                                   resource=NOTES))
+    assert refused["error"] == "invalid_target"
+    # Every refusal is audited, with the client that asked.
+    audited = [e for e in stored(app, AuditEvent) if e.action == "oauth:InvalidTarget"]
+    assert len(audited) == 5 and all(e.decision == "Deny" for e in audited)
+    assert {e.actor for e in audited} == {notes_app["client_id"], device["client_id"], other["client_id"]}
 
 
 def test_a_token_exchanged_for_another_audience_is_not_accepted_for_this_api(live_server, root, make_client,
@@ -240,3 +261,21 @@ def test_a_revoked_token_is_refused_on_every_path_within_the_refresh_interval(
     with pytest.raises(AuthenticationError, match="revoked"):
         in_process()
     assert app.test_client().get("/notes-api/alice/n1", headers=bearer).status_code == 401
+
+
+def test_the_device_grant_carries_the_resource_and_the_scope_bound(live_server, make_client, registered,
+                                                                    alice_notes, alice_http):
+    from tests.oidc.test_device_flow import DEVICE_GRANT, decide
+
+    tv = make_client("--name", "Notes TV", "--public", "--grant-type", DEVICE_GRANT, "--scope", "openid",
+                     "--scope", "notes.read")
+    started = requests.post(f"{live_server.url}/oauth2/device_authorization", timeout=30, data={
+        "client_id": tv["client_id"], "scope": "openid notes.read", "resource": NOTES}).json()
+    assert decide(alice_http, started["user_code"]).status_code == 200
+    answer = requests.post(f"{live_server.url}/oauth2/token", timeout=30, data={
+        "grant_type": DEVICE_GRANT, "device_code": started["device_code"], "client_id": tv["client_id"]})
+    assert answer.status_code == 200, answer.text
+    token = answer.json()["access_token"]
+    assert NOTES in claims_of(live_server, token)["aud"]
+    assert decision(live_server, token)["decision"] == "Allow"
+    assert decision(live_server, token, "notes:PutNote")["decision"] == "Deny"

@@ -110,7 +110,7 @@ class CodeGrant(AuthorizationCodeGrant):
         self.request.user = subject
         # RFC 8707 2.2: `resource` here may only narrow the code's APIs.
         resources = apis.requested_resources(self.request.payload.data.getlist("resource"), record.row.account_id,
-                                             within=record.row.resources or [])
+                                             within=record.row.resources or [], client_id=client.client_id)
         token = issuance.issue_for_code(client.model, subject, record.row, resources)
         self.execute_hook("after_create_token_response", token)
         return 200, token, self.TOKEN_RESPONSE_HEADER

@@ -32,7 +32,7 @@ class ClientGrant(ClientCredentialsGrant):
         if any(s not in allowed for s in requested):
             raise InvalidScopeError("The client is not registered for the requested scope.")
         self.request.resources = apis.requested_resources(self.request.payload.data.getlist("resource"),
-                                                          client.model.account_id)
+                                                          client.model.account_id, client_id=client.client_id)
         self.request.client = client
         self.request.scope = " ".join(dict.fromkeys(requested)) if requested else " ".join(allowed)
 

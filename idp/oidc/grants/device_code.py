@@ -28,7 +28,8 @@ class DeviceAuthorization(DeviceAuthorizationEndpoint):
         requested = scope_to_list(request.payload.data.get("scope")) or list(client.model.scopes)
         if any(s not in client.model.scopes for s in requested):
             raise InvalidScopeError("The client is not registered for the requested scope.")
-        resources = apis.requested_resources(request.payload.data.getlist("resource"), client.model.account_id)
+        resources = apis.requested_resources(request.payload.data.getlist("resource"), client.model.account_id,
+                                             client_id=client.client_id)
         body = device.start(client.model, " ".join(dict.fromkeys(requested)), resources)
         return 200, body, [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
 

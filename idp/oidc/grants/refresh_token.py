@@ -52,7 +52,8 @@ class RotatingRefreshGrant(RefreshTokenGrant):
             raise InvalidScopeError("The requested scope exceeds the scope originally granted.")
         # RFC 8707 2.2: the APIs of the grant, or some of them.
         self.request.resources = apis.requested_resources(self.request.payload.data.getlist("resource"),
-                                                          family.account_id, within=family.resources or [])
+                                                          family.account_id, within=family.resources or [],
+                                                          client_id=client.client_id)
         self.request.client = client
         self.request.refresh_token = (row, family, value)
 
