@@ -168,8 +168,12 @@ def test_token_exchange_refuses_a_subject_of_an_account_the_client_does_not_admi
     assert stored(app, AuditEvent, AuditEvent.action == "oauth:TokenExchange") == []
     [event] = refusals(app, "token_exchange")
     assert event.account_id == account["account_id"] and event.resource == gateway["client_id"]
+    # A multi-account exchanger's policy can name the subject's account (`oidc:SubjectAccount`).
+    partner_policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "oidc:TokenExchange", "Resource": "*",
+        "Condition": {"StringEquals": {"oidc:SubjectAccount": account["account_id"]}}}]})
     partner_gateway = make_client("--name", "Partner gateway", "--grant-type", TE, "--scope", "openid",
-                                  "--token-exchange-policy", policy, "--multi-account", account["account_id"])
+                                  "--token-exchange-policy", partner_policy, "--multi-account", account["account_id"])
     allowed = token_request(partner_gateway, grant_type=TE, subject_token=access, subject_token_type=AT)
     assert allowed.status_code == 200, allowed.text
     # The issued token names its subject's account, so userinfo finds bob in it.
