@@ -31,13 +31,17 @@ _lock = threading.Lock()
 
 
 class RevokedToken(InvalidToken):
-    """An access token whose grant or own id was revoked (or whose grant expired)."""
+    """An access token whose grant or own id was revoked (or whose grant expired); `claims` are its verified claims."""
+
+    def __init__(self, message: str, claims: dict | None = None):
+        super().__init__(message)
+        self.claims = claims or {}
 
 
 def check_live(claims: dict, *, max_age: float | None = None) -> None:
     """Raise RevokedToken unless the token's grant and jti are live (answers at most `max_age` seconds old)."""
     if not is_live(claims, max_age=max_age):
-        raise RevokedToken("the access token has been revoked")
+        raise RevokedToken("the access token has been revoked", claims)
 
 
 def is_live(claims: dict, *, max_age: float | None = None) -> bool:
@@ -55,11 +59,6 @@ def grant_is_live(grant: object, *, max_age: float | None = None) -> bool:
     if max_age is None:
         max_age = current_app.config["IDP_SETTINGS"].authz_refresh_seconds
     return _remembered(("gid", str(grant)), max_age, lambda: _grant_is_live(grant))
-
-
-def forget() -> None:
-    """Drop every remembered answer of this app (tests, and after a revocation made here)."""
-    _answers().clear()
 
 
 def _answers() -> dict[tuple[str, str], tuple[bool, float]]:

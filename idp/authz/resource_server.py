@@ -113,9 +113,14 @@ def bearer_identity(token: str, audience: str | None, action: str, resource: str
     try:
         return identity_for_token(token, audience)
     except AuthenticationError as error:
-        entry = {"actor": None, "action": "authz:RefuseBearerToken", "resource": resource, "decision": "Deny",
-                 "account_id": None, "detail": {"reason": error.message, "audience": audience,
-                                                "requested_action": action}}
+        # Verified claims (wrong audience, revoked) name the client and subject; a forged token names no one.
+        claims = getattr(error, "claims", None) or {}
+        account = claims.get("account") if isinstance(claims.get("account"), str) else None
+        entry = {"actor": str(claims["client_id"]) if "client_id" in claims else None,
+                 "action": "authz:RefuseBearerToken", "resource": resource, "decision": "Deny",
+                 "account_id": account, "detail": {"reason": error.message, "audience": audience,
+                                                   "requested_action": action, "sub": claims.get("sub"),
+                                                   "jti": claims.get("jti")}}
         if has_request_context():
             g.setdefault("audit_decisions", []).append(entry)
         else:

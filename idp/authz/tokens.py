@@ -57,7 +57,11 @@ _NOTHING = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"
 
 
 class WrongAudience(InvalidToken):
-    """A bearer token presented without an audience, or for one its `aud` does not name."""
+    """A bearer token presented without an audience, or for one its `aud` does not name; `claims` are verified."""
+
+    def __init__(self, message: str, claims: dict | None = None):
+        super().__init__(message)
+        self.claims = claims or {}
 
 
 @dataclass(frozen=True)
@@ -94,10 +98,10 @@ def verified_claims(token: str, audience: object) -> dict:
     # RFC 9068 section 4: only an access token is a bearer credential; an ID token (typ JWT) is not.
     claims = verify_own_token(token, kind=ACCESS_TOKEN)
     if not isinstance(audience, str) or not audience or len(audience) > MAX_AUDIENCE:
-        raise WrongAudience("a bearer token is accepted only for a named audience (the API's identifier)")
+        raise WrongAudience("a bearer token is accepted only for a named audience (the API's identifier)", claims)
     aud = claims.get("aud")
     if audience not in ([aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []):
-        raise WrongAudience(f"the token's audience does not include {audience}")
+        raise WrongAudience(f"the token's audience does not include {audience}", claims)
     check_live(claims)
     return claims
 
@@ -107,7 +111,7 @@ def identity_for_token(token: str, audience: object) -> TokenIdentity:
     claims = verified_claims(token, audience)
     api = db.session.scalar(select(ApiResource).where(ApiResource.identifier == audience))
     if api is None:
-        raise WrongAudience(f"{audience} is not a registered API")
+        raise WrongAudience(f"{audience} is not a registered API", claims)
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise InvalidToken("token has no subject")

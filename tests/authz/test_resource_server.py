@@ -267,7 +267,7 @@ def refusals(app) -> list[dict]:
     from models.audit import AuditEvent
 
     with app.app_context():
-        return [{"resource": e.resource, "detail": e.detail} for e in
+        return [{"resource": e.resource, "detail": e.detail, "actor": e.actor} for e in
                 db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "authz:RefuseBearerToken"))]
 
 
@@ -292,9 +292,15 @@ def test_a_token_without_an_audience_or_for_another_does_not_authenticate(app, m
     assert answer.status_code == 401 and "does not include" in answer.json()["message"]
     audited = refusals(app)
     assert len(audited) >= 2 and all(e["resource"] == "arn:aws:notes:::notebook/blue/note/n1" for e in audited)
+    assert {e["actor"] for e in audited} == {"notes-app"} and audited[-1]["detail"]["sub"] == user["UserId"]
     # The decorator too.
     response = app.test_client().get("/guarded/blue/n1", headers={"Authorization": f"Bearer {other}"})
     assert response.status_code == 401
+    # An API deleted with the CLI no longer accepts the tokens issued for it.
+    assert decide_in_process(app, resource="arn:aws:notes:::notebook/blue/note/n1", token=token).allowed
+    assert app.test_cli_runner().invoke(args=["idp", "apis", "delete", NOTES_API]).exit_code == 0
+    with pytest.raises(AuthenticationError, match="not a registered API"):
+        decide_in_process(app, token=token)
 
 
 def test_a_token_without_a_scope_of_the_api_has_no_authority_over_it(app, member, root):
