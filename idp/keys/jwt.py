@@ -13,11 +13,11 @@ must and must not carry, so no token of one kind is accepted as another.
 from __future__ import annotations
 
 import base64
-import json
 import hmac
+import json
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from joserfc import jwt
 from joserfc.errors import JoseError, SecurityWarning
@@ -65,7 +65,7 @@ class TokenKind:
     """
 
     name: str
-    typs: frozenset
+    typs: frozenset[str | None]
     required: tuple[str, ...]
     forbidden: tuple[str, ...] = ()
     signed_typ: str | None = None
@@ -78,7 +78,8 @@ class TokenKind:
         if typ is not None and not isinstance(typ, str):
             raise WrongTokenKind("token typ is not a string", kind=self.name)
         if _normal_typ(typ) not in self.typs:
-            raise WrongTokenKind(f"a token of typ {typ or '(none)'} is not {self.name}", kind=self.name)
+            shown = "".join(c for c in typ[:40] if c.isprintable()) if typ else "(none)"
+            raise WrongTokenKind(f"a token of typ {shown} is not {self.name}", kind=self.name)
         missing = [name for name in self.required if name not in claims]
         if missing:
             raise WrongTokenKind(f"{self.name} must carry {', '.join(missing)}", kind=self.name)
@@ -97,7 +98,7 @@ def _normal_typ(typ: str | None) -> str | None:
     if typ is None:
         return None
     typ = typ.strip().lower()
-    return typ[len("application/"):] if typ.startswith("application/") else typ
+    return typ.removeprefix("application/")
 
 
 # OpenID Connect Core 2 / 3.1.3.7. We sign `typ: JWT`; external issuers may leave typ out. A nonce is

@@ -6,6 +6,14 @@ the one verifier) with a key of that issuer's JWKS -- our own keystore when the
 issuer is this IdP -- its `exp`/`nbf`/`iat` hold, and its audience (`azp` when
 the token has one, otherwise `aud`) is in the provider's client-id list. The
 claims become the trust policy's condition keys (`<provider-url>:<claim>`).
+
+The verifier is told the one kind of token accepted (`token_kind`): from this
+IdP only its ID tokens, never its access, logout or initial access tokens;
+from an external issuer an untyped or `typ: JWT` token without `events` (ID
+tokens, CI and service-account tokens), never a typed `at+jwt` or
+`logout+jwt` one. AWS does not look at `typ`; we are stricter on purpose: an
+access token's audience names an API, not the client holding it, so accepting
+it would let any client holding a user's access token take that user's roles.
 """
 from __future__ import annotations
 
