@@ -44,6 +44,10 @@ class InvalidToken(AuthenticationError):
     oauth_error = "invalid_token"
 
 
+class TokenExpired(InvalidToken):
+    """A JWT whose signature verified but whose `exp` has passed (callers tell it apart by type, not by text)."""
+
+
 class WrongTokenKind(InvalidToken):
     """A JWT that verifies but is not the kind of token this caller accepts."""
 
@@ -199,8 +203,10 @@ def _check_claims(claims: dict, issuer: str | None, audience, leeway: int) -> No
     for name in ("exp", "nbf", "iat"):
         if name in claims and (isinstance(claims[name], bool) or not isinstance(claims[name], (int, float))):
             raise InvalidToken(f"claim {name} is not a number")
-    if "exp" not in claims or claims["exp"] + leeway <= now:
-        raise InvalidToken("token has expired" if "exp" in claims else "token has no exp")
+    if "exp" not in claims:
+        raise InvalidToken("token has no exp")
+    if claims["exp"] + leeway <= now:
+        raise TokenExpired("token has expired")
     if claims.get("nbf", 0) - leeway > now:
         raise InvalidToken("token is not valid yet")
     if claims.get("iat", 0) - leeway > now:

@@ -113,7 +113,7 @@ def _own(value: str, token_type: str, role: str) -> PresentedToken:
         claims = verify_own_token(value, kind=jwt.ACCESS_TOKEN if typ == tokens.ACCESS_TOKEN_TYP else jwt.ID_TOKEN,
                                   audience=tokens.issuer() if typ == tokens.ACCESS_TOKEN_TYP else None)
     except jwt.InvalidToken as error:
-        expired = "expired" in error.message
+        expired = isinstance(error, jwt.TokenExpired)
         raise InvalidGrantError(f"The {role}_token has expired." if expired else
                                 f"The {role}_token is not valid: {error.message}.") from None
     if typ == tokens.ACCESS_TOKEN_TYP:

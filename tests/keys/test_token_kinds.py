@@ -150,3 +150,14 @@ def test_the_kind_is_checked_after_the_signature(key, lookup):
     forged = jwt.sign(_claims(events={jwt.LOGOUT_EVENT: {}}), other, "ES256", typ="logout+jwt")
     with pytest.raises(jwt.InvalidToken, match="signature does not verify"):
         jwt.verify(forged, lookup, kind=jwt.ID_TOKEN, issuer=ISSUER, audience=CLIENT)
+
+
+def test_an_expired_token_is_told_apart_by_its_type(key, lookup):
+    """Callers (token exchange, STS) answer "expired" by the error's type, never by its text."""
+    expired = _sign(key, _claims(exp=_now() - 3600), "JWT")
+    with pytest.raises(jwt.TokenExpired):
+        jwt.verify(expired, lookup, kind=jwt.ID_TOKEN, issuer=ISSUER, audience=CLIENT)
+    with pytest.raises(jwt.InvalidToken) as no_exp:
+        jwt.verify(_sign(key, {k: v for k, v in _claims().items() if k != "exp"}, "JWT"), lookup,
+                   kind=jwt.ID_TOKEN, issuer=ISSUER, audience=CLIENT)
+    assert not isinstance(no_exp.value, jwt.TokenExpired)
