@@ -7,14 +7,19 @@ import pytest
 from idp.clock import FixedClock
 from tests.support.aws_clients import client_for
 
-T0 = datetime.now(timezone.utc).replace(microsecond=0)
 READ = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["iam:GetUser", "sts:AssumeRole"], "Resource": "*"}]})
 
 
 @pytest.fixture
-def app_config(app_config):
-    return {**app_config, "IDP_CLOCK": FixedClock(T0)}
+def t0():
+    """The test's start, read when the test starts: boto3 signs with the wall clock, the server checks 5 minutes."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@pytest.fixture
+def app_config(app_config, t0):
+    return {**app_config, "IDP_CLOCK": FixedClock(t0)}
 
 
 @pytest.fixture
@@ -58,9 +63,9 @@ def test_access_created_within_the_window_is_not_judged(app, history):
     assert scan(app, history["account"], 60) == []
 
 
-def test_everything_unused_for_longer_than_the_age(app, history):
+def test_everything_unused_for_longer_than_the_age(app, history, t0):
     app.extensions["idp.clock"].advance(timedelta(days=40).total_seconds())
-    t0 = T0.isoformat()
+    t0 = t0.isoformat()
 
     found = scan(app, history["account"], 30)
 
@@ -79,7 +84,7 @@ def test_everything_unused_for_longer_than_the_age(app, history):
     ]
 
 
-def test_unused_findings_resolve_when_the_access_goes(app, history, iam):
+def test_unused_findings_resolve_when_the_access_goes(app, history, iam, t0):
     from idp.analyzer import analyzers
     from models import db
 
@@ -87,7 +92,7 @@ def test_unused_findings_resolve_when_the_access_goes(app, history, iam):
     clock.advance(timedelta(days=40).total_seconds())
     scan(app, history["account"], 30)
     # Back to the signing time of the test's boto3 client to deactivate bob's key, then forward again.
-    clock.current = T0
+    clock.current = t0
     iam.update_access_key(UserName="bob", AccessKeyId=history["bob"], Status="Inactive")
     clock.advance(timedelta(days=41).total_seconds())
     with app.app_context():
