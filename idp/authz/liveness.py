@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select, update
 
 from idp import clock
 from idp.keys.jwt import InvalidToken
@@ -93,3 +93,17 @@ def _jti_is_live(jti: object) -> bool:
         return False
     return db.session.scalar(select(UsedJti.id).where(
         UsedJti.issuer == REVOKED_NAMESPACE, UsedJti.jti == jti)) is None
+
+
+def end_grants_of_sessions(session_ids: Select, reason: str) -> int:
+    """Revoke every live grant made in the browser sessions whose id hashes `session_ids` selects.
+
+    A grant dies with the session it was made in whenever that session is ended on purpose (sign-out,
+    password change, an administrator's new password, the user ending it on /account); call this before
+    marking the sessions revoked. Renewal at sign-in or step-up is not an end.
+    """
+    return db.session.execute(
+        update(RefreshTokenFamily).where(RefreshTokenFamily.browser_session_id.in_(session_ids),
+                                         RefreshTokenFamily.revoked_at.is_(None))
+        .values(revoked_at=clock.now(), revoked_reason=reason)
+    ).rowcount or 0

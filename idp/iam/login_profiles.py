@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy import update as sql_update
 
 from idp import clock
+from idp.authz.liveness import end_grants_of_sessions
 from idp.config import REPO_ROOT
 from idp.errors import ClientError, Conflict, NotFound
 from idp.iam import account_settings
@@ -136,7 +138,10 @@ def delete(user: User) -> None:
 
 
 def revoke_browser_sessions(user_id: int) -> int:
-    """Sign the user out of every browser (a DB row per session, so on every instance); returns how many."""
+    """Sign the user out of every browser (a DB row per session, so on every instance) and end the grants made
+    there; returns how many sessions ended."""
+    end_grants_of_sessions(select(BrowserSession.id_hash).where(
+        BrowserSession.user_id == user_id, BrowserSession.revoked_at.is_(None)), "sessions_revoked")
     result = db.session.execute(
         sql_update(BrowserSession)
         .where(BrowserSession.user_id == user_id, BrowserSession.revoked_at.is_(None))

@@ -15,6 +15,7 @@ from flask import session as flask_session
 from sqlalchemy import select, update
 
 from idp import audit, clock
+from idp.authz.liveness import end_grants_of_sessions
 from idp.iam.accounts import root_arn
 from idp.web.security import current_cookie_policy
 from idp.web.urls import safe_next
@@ -112,23 +113,33 @@ def step_up(session: BrowserSession, *, amr: list[str], acr: str | None) -> Brow
     return row
 
 
-def revoke(session: BrowserSession, reason: str) -> None:
-    """End one session (audited); clears the cookie when it is this request's own."""
+def revoke(session: BrowserSession, reason: str) -> int:
+    """End one session and the grants made in it (audited); clears the cookie when it is this request's own.
+
+    Returns how many grants were revoked.
+    """
+    grants = end_grants_of_sessions(select(BrowserSession.id_hash).where(BrowserSession.id_hash == session.id_hash),
+                                    reason)
     _mark_revoked(session, reason)
     db.session.commit()
     if session is request.environ.get(_CACHE):
         request.environ[_CACHE] = None
         after_this_request(_clear_cookie)
+    return grants
 
 
 def revoke_all(account_id: str, user_id: int | None, *, except_id_hash: str | None = None, reason: str) -> int:
-    """End every live session of a user (None: the account root user) but `except_id_hash`; returns how many."""
+    """End every live session of a user (None: the account root user) but `except_id_hash`, and their grants.
+
+    Returns how many sessions ended.
+    """
     owner = BrowserSession.user_id == user_id if user_id is not None else (
         BrowserSession.user_id.is_(None) & (BrowserSession.principal_arn == root_arn(account_id)))
-    query = update(BrowserSession).where(
-        BrowserSession.account_id == account_id, owner, BrowserSession.revoked_at.is_(None))
+    which = [BrowserSession.account_id == account_id, owner, BrowserSession.revoked_at.is_(None)]
     if except_id_hash is not None:
-        query = query.where(BrowserSession.id_hash != except_id_hash)
+        which.append(BrowserSession.id_hash != except_id_hash)
+    end_grants_of_sessions(select(BrowserSession.id_hash).where(*which), reason)
+    query = update(BrowserSession).where(*which)
     count = db.session.execute(query.values(revoked_at=clock.now())).rowcount or 0
     audit.record("session_revoked", account_id=account_id, decision="Allow",
                  actor=request.environ[_CACHE].principal_arn if request.environ.get(_CACHE) else None,

@@ -279,3 +279,57 @@ def test_the_device_grant_carries_the_resource_and_the_scope_bound(live_server, 
     assert NOTES in claims_of(live_server, token)["aud"]
     assert decision(live_server, token)["decision"] == "Allow"
     assert decision(live_server, token, "notes:PutNote")["decision"] == "Deny"
+
+
+def change_password_elsewhere(live_server, root, iam, alice_http) -> None:
+    """alice changes her password on /account in a second browser: her first browser's session ends."""
+    from tests.oidc.flow import Browser
+
+    other = Browser(live_server.url, root.account_id, "alice")
+    other.sign_in()
+    page = other.get("/account")
+    answer = other.http.post(f"{live_server.url}/account/password", timeout=30, allow_redirects=False, data={
+        "csrf_token": csrf_token(page.text), "current_password": other.password,
+        "new_password": "Amber-Lantern-Harbor-77", "confirm_password": "Amber-Lantern-Harbor-77"})
+    assert answer.status_code == 200 and "other sessions were signed out" in answer.text
+
+
+def reset_password_as_administrator(live_server, root, iam, alice_http) -> None:
+    iam.update_login_profile(UserName="alice", Password="Amber-Lantern-Harbor-77")
+
+
+def end_the_session_from_another(live_server, root, iam, alice_http) -> None:
+    """alice signs out her first browser from the session list of a second one."""
+    import re
+
+    from tests.oidc.flow import Browser
+
+    other = Browser(live_server.url, root.account_id, "alice")
+    other.sign_in()
+    page = other.get("/account")
+    mine = set(re.findall(r'name="session" value="([0-9a-f]{16})"', page.text))
+    current = re.search(r'class="current".*?name="session" value="([0-9a-f]{16})"', page.text, re.S).group(1)
+    (first,) = mine - {current}
+    answer = other.http.post(f"{live_server.url}/account/sessions/revoke", timeout=30, allow_redirects=False,
+                             data={"csrf_token": csrf_token(page.text), "session": first})
+    assert answer.status_code == 303
+
+
+@pytest.mark.parametrize("end", [change_password_elsewhere, reset_password_as_administrator,
+                                 end_the_session_from_another])
+def test_a_grant_dies_with_the_session_it_was_made_in(app, live_server, root, iam, make_client, registered,
+                                                      alice_notes, alice_http, code_for, redeem, test_clock, end):
+    notes_app = make_client("--name", "Notes app", "--redirect-uri", REDIRECT_URI, "--scope", "openid",
+                            "--scope", "notes.read", "--scope", "offline_access")
+    tokens = tokens_for(notes_app, code_for, redeem, "openid notes.read offline_access", resource=NOTES)
+    assert decision(live_server, tokens["access_token"])["decision"] == "Allow"
+
+    end(live_server, root, iam, alice_http)
+    test_clock.advance(app.config["IDP_SETTINGS"].authz_refresh_seconds + 1)
+
+    answer = ask(live_server, tokens["access_token"])
+    assert answer.status_code == 401 and answer.json()["message"] == "the access token has been revoked"
+    refreshed = requests.post(f"{live_server.url}/oauth2/token", timeout=30, data={
+        "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        auth=(notes_app["client_id"], notes_app["client_secret"]))
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
