@@ -3,8 +3,8 @@ a token, over its real interface. Exactly the diagonal is accepted: no token of 
 
 The tokens are minted through the product: a code flow (ID token, and an access token for a registered API with
 `resource=`, so its `aud` names the API and the issuer), RP-initiated logout (the logout token the back channel
-delivers), the initial-access-token CLI, and a private_key_jwt client's own assertion. Every `aud` they carry is
-one the surfaces accept (the IAM provider lists them all), so only the kind tells the tokens apart.
+delivers), the initial-access-token CLI, and a private_key_jwt client's own assertion. The IAM provider lists
+every `aud` our tokens carry, so at STS only the kind tells them apart.
 """
 from __future__ import annotations
 
