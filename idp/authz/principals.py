@@ -53,3 +53,8 @@ def user_principal(user) -> RequestPrincipal:
         user.arn, user.account_id, PrincipalType.USER, user_id=user.user_id, username=user.name,
         tags={tag["Key"]: tag["Value"] for tag in user.tags or []},
     )
+
+
+def client_arn(account_id: str, client_id: str) -> str:
+    """The principal an OAuth client is when it acts for itself (client credentials, token exchange)."""
+    return f"arn:aws:iam::{account_id}:oidc-client/{client_id}"

@@ -35,7 +35,7 @@ from sqlalchemy import select
 
 from idp.authz.liveness import check_live
 from idp.authz.policy_store import parsed, policies_for_user
-from idp.authz.principals import Caller, user_principal
+from idp.authz.principals import Caller, client_arn, user_principal
 from idp.keys import verify_own_token
 from idp.keys.jwt import ACCESS_TOKEN, InvalidToken
 from idp.policy import Policy, PolicyKind, PolicySet, PrincipalType, RequestPrincipal
@@ -77,11 +77,6 @@ class TokenIdentity:
 def provider_url() -> str:
     """This IdP's issuer as IAM names an OIDC provider: without the scheme."""
     return current_app.config["IDP_SETTINGS"].issuer.split("://", 1)[1]
-
-
-def client_arn(account_id: str, client_id: str) -> str:
-    """The principal a client is on its own (client credentials, token exchange)."""
-    return f"arn:aws:iam::{account_id}:oidc-client/{client_id}"
 
 
 def _default_account() -> str:

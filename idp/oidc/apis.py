@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 from urllib.parse import urlsplit
 
-from authlib.oauth2.rfc6749 import OAuth2Error
 from flask import current_app
 from sqlalchemy import select
 
@@ -28,7 +27,7 @@ from idp.analyzer.catalog import Catalog, for_app
 from idp.analyzer.findings import FindingType
 from idp.analyzer.validation import validate_policy
 from idp.errors import Conflict, MalformedPolicyDocument, NotFound, ValidationError
-from idp.oidc.errors import described
+from idp.oidc.errors import InvalidTargetError, described
 from idp.policy import MalformedPolicyDocument as EngineMalformed
 from idp.policy import PolicyKind, parse_policy
 from models import db
@@ -43,12 +42,6 @@ OIDC_SCOPES = frozenset({"openid", "profile", "email", "phone", "address", "offl
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")
 _REFUSING = (FindingType.ERROR, FindingType.SECURITY_WARNING)
 _ACTION_PREFIX = re.compile(r"^([A-Za-z0-9-]+):")
-
-
-class InvalidTargetError(OAuth2Error):
-    """RFC 8707 2 / RFC 8693 2.2.2: a `resource` that is not an API this client may get a token for."""
-
-    error = "invalid_target"
 
 
 MAX_RESOURCES = 10

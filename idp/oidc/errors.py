@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from authlib.oauth2.rfc6749 import OAuth2Error
 from flask import Response, jsonify
 
 from idp.errors import IdpError
@@ -36,3 +37,9 @@ def described(value: object, limit: int = 200) -> str:
     text = str(value)
     text = text if len(text) <= limit else text[: limit - 3] + "..."
     return _NOT_DESCRIBABLE.sub("?", text)
+
+
+class InvalidTargetError(OAuth2Error):
+    """RFC 8707 2 / RFC 8693 2.2.2: a `resource` or `audience` no token will be issued for."""
+
+    error = "invalid_target"

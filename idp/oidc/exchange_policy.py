@@ -20,17 +20,12 @@ when none is named) is one request:
 from __future__ import annotations
 
 from idp.authz.authorizer import decide
-from idp.authz.principals import Caller
+from idp.authz.principals import Caller, client_arn
 from idp.errors import MalformedPolicyDocument
 from idp.policy import Decision, PolicyKind, PolicySet, PrincipalType, RequestPrincipal, parse_policy
 from idp.policy import MalformedPolicyDocument as EngineMalformed
 
 ACTION = "oidc:TokenExchange"
-
-
-def client_arn(account_id: str, client_id: str) -> str:
-    """The principal a client is when it exchanges tokens."""
-    return f"arn:aws:iam::{account_id}:oidc-client/{client_id}"
 
 
 def audience_arn(account_id: str, target: str) -> str:

@@ -9,17 +9,12 @@ from authlib.oauth2.rfc6749.grants import BaseGrant, TokenEndpointMixin
 
 from idp import audit
 from idp.oidc import admission, exchange, exchange_policy, tokens
+from idp.oidc.errors import InvalidTargetError
 from models import db
 from models.oauth_client import OAuthClient
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 MAX_TARGETS = 10
-
-
-class InvalidTargetError(OAuth2Error):
-    """RFC 8693 2.2.2: no token will be issued for an `audience` or `resource` asked for."""
-
-    error = "invalid_target"
 
 
 class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):
