@@ -48,3 +48,26 @@ def test_registration_refuses_deeply_nested_json(live_server, runner):
     answer = requests.post(f"{live_server.url}/oauth2/register", data=DEEP, timeout=30,
                            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
     assert 400 <= answer.status_code < 500, answer.status_code
+
+
+DEEP_POLICY = '{"Version": "2012-10-17", "Statement": ' + "[" * 1100 + "]" * 1100 + "}"
+
+
+@pytest.mark.xfail(strict=True, reason="review: a deeply nested resource_policy answers 500 at POST /authorize (before authentication)")
+def test_post_authorize_refuses_a_deeply_nested_resource_policy(live_server):
+    answer = requests.post(f"{live_server.url}/authorize", json={
+        "token": "a.b.c", "audience": "https://api.example", "action": "iam:GetUser", "resource": "*",
+        "resource_policy": DEEP_POLICY}, timeout=30)
+    assert 400 <= answer.status_code < 500, answer.status_code
+
+
+@pytest.mark.xfail(strict=True, reason="review: Access Analyzer ValidatePolicy answers 500 for a deeply nested policyDocument")
+def test_validate_policy_refuses_a_deeply_nested_document(live_server, root):
+    from botocore.exceptions import ClientError
+
+    from tests.support.aws_clients import client_for
+
+    analyzer = client_for(live_server, "accessanalyzer", root.access_key_id, root.secret_access_key)
+    with pytest.raises(ClientError) as refused:
+        analyzer.validate_policy(policyDocument=DEEP_POLICY, policyType="IDENTITY_POLICY")
+    assert 400 <= refused.value.response["ResponseMetadata"]["HTTPStatusCode"] < 500
