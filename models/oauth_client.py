@@ -79,3 +79,17 @@ class OAuthClient(Base):
 
     def __repr__(self) -> str:
         return f"<OAuthClient {self.client_id}>"
+
+
+ANY_ACCOUNT = "*"
+
+
+def admits(client, account_id: str | None) -> bool:
+    """True when `client` (a row or a snapshot with `account_id`, `admitted_accounts`) signs in principals of
+    `account_id`: its own account's, and those of the accounts it was registered as multi-account for."""
+    if not isinstance(account_id, str) or not account_id:
+        return False
+    if account_id == client.account_id:
+        return True
+    admitted = client.admitted_accounts or ()
+    return ANY_ACCOUNT in admitted or account_id in admitted

@@ -26,6 +26,9 @@ from models.jti import UsedJti
 from models.oauth_grant import RefreshTokenFamily
 
 REVOKED_NAMESPACE = "revoked-access-token"
+# The jtis of the access tokens (of no grant) a token was exchanged from: it dies when any of them is revoked.
+BOUND_JTI_CLAIM = "bound_jti"
+MAX_BOUND = 10
 MAX_REMEMBERED = 10_000
 _lock = threading.Lock()
 
@@ -51,7 +54,22 @@ def is_live(claims: dict, *, max_age: float | None = None) -> bool:
     grant = claims.get("gid")
     if grant is not None and not grant_is_live(grant, max_age=max_age):
         return False
-    return _remembered(("jti", str(claims.get("jti"))), max_age, lambda: _jti_is_live(claims.get("jti")))
+    jtis = [claims.get("jti"), *_bound(claims)]
+    return all(_remembered(("jti", str(jti)), max_age, lambda jti=jti: _jti_is_live(jti)) for jti in jtis)
+
+
+def bound_jtis(subject: dict) -> list[str]:
+    """What a token exchanged from `subject` (our access token) is bound to by jti: the subject's own chain
+    and, when the subject belongs to no grant, its jti."""
+    bound = _bound(subject)
+    if "gid" not in subject and isinstance(subject.get("jti"), str) and "scope" in subject:
+        bound = [*bound, subject["jti"]]
+    return bound[-MAX_BOUND:]
+
+
+def _bound(claims: dict) -> list[str]:
+    value = claims.get(BOUND_JTI_CLAIM)
+    return [item for item in value if isinstance(item, str)][:MAX_BOUND] if isinstance(value, list) else []
 
 
 def grant_is_live(grant: object, *, max_age: float | None = None) -> bool:

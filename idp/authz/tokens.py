@@ -42,7 +42,7 @@ from idp.policy import Policy, PolicyKind, PolicySet, PrincipalType, RequestPrin
 from models import db
 from models.account import Account
 from models.api_resource import ApiResource
-from models.oauth_client import OAuthClient
+from models.oauth_client import OAuthClient, admits
 from models.user import User
 
 _ACCOUNT_ID = re.compile(r"\d{12}")
@@ -110,7 +110,7 @@ def identity_for_token(token: str, audience: object) -> TokenIdentity:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise InvalidToken("token has no subject")
-    scopes = _scopes(claims)
+    scopes = _live_scopes(claims)
     limits = scope_policies(api, scopes)
     bound = PolicySet(session=limits)
     keys: dict[str, object] = {CLIENT_ID_KEY: str(claims.get("client_id", "")), SCOPE_KEY: scopes,
@@ -140,9 +140,20 @@ def scope_policies(api: ApiResource, scopes: list[str], kind: PolicyKind = Polic
     return found or [parsed(_NOTHING, kind, f"{api.identifier}#no-scope")]
 
 
-def _scopes(claims: dict) -> list[str]:
+def _live_scopes(claims: dict) -> list[str]:
+    """The token's scopes that its client still holds; InvalidToken when the client is gone or disabled, or no
+    longer admits the account of the token's subject (an operator narrowed it: its grants end at once)."""
+    client = db.session.execute(select(OAuthClient.account_id, OAuthClient.admitted_accounts, OAuthClient.enabled,
+                                       OAuthClient.scopes).where(OAuthClient.client_id == claims.get("client_id"))
+                                ).first()
+    if client is None or not client.enabled:
+        raise InvalidToken("the client this token was issued to no longer exists or is disabled")
+    account = claims.get("account")
+    if isinstance(account, str) and not admits(client, account):
+        raise InvalidToken(f"the client this token was issued to no longer admits account {account}")
     scope = claims.get("scope")
-    return list(dict.fromkeys(scope.split())) if isinstance(scope, str) else []
+    held = set(client.scopes or ())
+    return [s for s in dict.fromkeys(scope.split()) if s in held] if isinstance(scope, str) else []
 
 
 def _client_caller(account: str, client_id: str, identity: list[Policy]) -> Caller:

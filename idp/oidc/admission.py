@@ -22,9 +22,7 @@ from sqlalchemy import select
 from idp import audit
 from idp.errors import AccessDenied, ValidationError
 from models import db
-from models.oauth_client import OAuthClient
-
-ANY_ACCOUNT = "*"
+from models.oauth_client import ANY_ACCOUNT, OAuthClient, admits  # noqa: F401 (the rule lives with the model)
 
 
 class AccountNotAdmitted(AccessDenied):
@@ -35,16 +33,6 @@ class AccountNotAdmitted(AccessDenied):
                          "sign in with an account of the application's own, or one it admits.")
         self.client_id = client_id
         self.account_id = account_id
-
-
-def admits(client, account_id: str | None) -> bool:
-    """True when `client` (a model row or a cached snapshot) may sign in principals of `account_id`."""
-    if not isinstance(account_id, str) or not account_id:
-        return False
-    if account_id == client.account_id:
-        return True
-    admitted = client.admitted_accounts or ()
-    return ANY_ACCOUNT in admitted or account_id in admitted
 
 
 def require(client, account_id: str | None, *, actor: str | None, surface: str) -> None:

@@ -102,6 +102,11 @@ def find(identifier: object) -> ApiResource | None:
     return db.session.scalar(select(ApiResource).where(ApiResource.identifier == identifier))
 
 
+def scopes_of(identifiers: Iterable[str]) -> set[str]:
+    """Every scope the registered APIs named by `identifiers` define."""
+    return {scope for identifier in identifiers if (api := find(identifier)) is not None for scope in api.scopes}
+
+
 def listed(account_id: str | None = None) -> list[ApiResource]:
     """Every API, or those of one account, oldest first."""
     query = select(ApiResource).order_by(ApiResource.id)

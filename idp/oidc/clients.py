@@ -92,6 +92,8 @@ class ClientSnapshot:
     is_trusted: bool
     # Other accounts whose principals it signs in (`idp.oidc.admission`); None: its own account only.
     admitted_accounts: tuple[str, ...] | None = None
+    # Registered through RFC 7591 (it named its own scopes): holds no API's authority of its own.
+    self_registered: bool = False
 
 
 def find(client_id: str) -> ClientSnapshot | None:
@@ -121,6 +123,7 @@ def _snapshot(row: OAuthClient) -> ClientSnapshot:
         tuple(row.grant_types or ()), tuple(row.response_types or ()), tuple(row.scopes or ()),
         row.token_endpoint_auth_method, row.jwks, row.jwks_uri, row.id_token_signed_response_alg, row.is_public,
         row.is_trusted, admitted_accounts=tuple(row.admitted_accounts) if row.admitted_accounts else None,
+        self_registered=row.registration_token_hash is not None,
     )
 
 

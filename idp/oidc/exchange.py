@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError
 
 from idp import clock
+from idp.authz import liveness
 from idp.errors import ClientError
 from idp.keys import jwt, keystore, verify_own_token
 from idp.oidc import issuance, tokens
@@ -176,6 +177,10 @@ def mint(*, client_id: str, account_id: str, subject: PresentedToken, actor: Pre
     for name in ("auth_time", "amr", "acr", "gid"):
         if name in subject.claims and not subject.external:
             claims[name] = subject.claims[name]
+    bound = liveness.bound_jtis(subject.claims) if not subject.external else []
+    if bound:
+        # A subject of no grant (client credentials) is revoked by jti: the issued token dies with it too.
+        claims[liveness.BOUND_JTI_CLAIM] = bound
     signing = keystore().signing_key(tokens.DEFAULT_ALG)
     if requested == ID_TOKEN:
         claims.pop("jti")

@@ -60,12 +60,15 @@ class RefreshTokenRecord:
         return self.family.revoked_at is not None or self.row.used_at is not None
 
 
-def verified_access_token(value: str) -> dict | None:
-    """The claims of an access token this issuer signed (typ at+jwt, aud = issuer), or None."""
+def verified_access_token(value: str, *, audience: str | None = None) -> dict | None:
+    """The claims of an access token this issuer signed (typ at+jwt, whatever APIs its `aud` names), or None.
+
+    Introspection and revocation are the issuer's own business with the client the token was issued to, so
+    a token exchanged for APIs alone is still found here; userinfo names the issuer as `audience`."""
     try:
         if jwt.unverified_header(value).get("typ") != tokens.ACCESS_TOKEN_TYP:
             return None
-        return verify_own_token(value, kind=jwt.ACCESS_TOKEN, audience=tokens.issuer())
+        return verify_own_token(value, kind=jwt.ACCESS_TOKEN, audience=audience)
     except jwt.InvalidToken:
         return None
 
@@ -135,6 +138,9 @@ class Revocation(RevocationEndpoint):
             grant = token.family.id
         else:
             grant = int(token.claims["gid"]) if str(token.claims.get("gid", "")).isdigit() else None
+            family = db.session.get(RefreshTokenFamily, grant) if grant is not None else None
+            if family is not None and family.client_id != request.client.model.id:
+                grant = None  # an exchanged token carries another client's grant: revoke this token alone
         if grant is not None:
             issuance.revoke_family(grant, "revoked_by_client")
         else:

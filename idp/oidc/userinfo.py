@@ -7,6 +7,7 @@ from sqlalchemy import select
 from idp.errors import OAuthError
 from idp.iam.accounts import root_arn
 from idp.oidc.subjects import Subject, scope_claims
+from idp.oidc.tokens import issuer
 from idp.oidc.token_info import access_token_is_live, verified_access_token
 from models import db
 from models.user import User
@@ -30,7 +31,7 @@ def bearer_value() -> str:
 
 def userinfo_claims(value: str) -> dict:
     """Verify the access token and return `sub` and its scopes' claims."""
-    claims = verified_access_token(value)
+    claims = verified_access_token(value, audience=issuer())
     if claims is None or not access_token_is_live(claims):
         raise invalid_bearer("The access token is invalid, expired or revoked.")
     scopes = set(str(claims.get("scope", "")).split())

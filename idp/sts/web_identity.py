@@ -29,6 +29,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from idp import clock
+from idp.authz.liveness import grant_is_live
 from idp.errors import ClientError
 from idp.iam.oidc_providers import LOOPBACK_HOSTS
 from idp.keys import jwt, keystore
@@ -110,6 +111,10 @@ def verify_web_identity(token: str, role_account_id: str) -> WebIdentity:
             role_account_id, claims.get("account"), audience, provider_arn=provider.arn):
         raise IDPRejectedClaim(f"Tokens of principals of account {claims.get('account')} are not accepted by "
                                f"account {role_account_id}'s providers through client {audience}.")
+    if issuer == current_app.config["IDP_SETTINGS"].issuer and "gid" in claims and not grant_is_live(
+            claims["gid"], max_age=0):
+        # Our ID tokens name the grant they were issued in (and exchanged tokens the subject's): it dies with it.
+        raise InvalidIdentityToken("The web identity token's grant has been revoked.")
     subject = claims.get("sub")
     if not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT:
         raise InvalidIdentityToken(f"The token's sub claim must be a string of 1 to {MAX_SUBJECT} characters.")

@@ -124,6 +124,7 @@ def change_password() -> Response:
                  account_id=principal.account_id, detail={"forced": False})
     sessions.revoke_all(principal.account_id, principal.user.id if principal.user else None,
                         except_id_hash=session.id_hash, reason="password_changed")
+    session = sessions.renew(session, "password_changed")
     return _page(session, message="Password changed. Your other sessions were signed out.")
 
 

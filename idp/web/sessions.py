@@ -113,6 +113,13 @@ def step_up(session: BrowserSession, *, amr: list[str], acr: str | None) -> Brow
     return row
 
 
+def renew(session: BrowserSession, reason: str) -> BrowserSession:
+    """A new id for this browser after a credential change: the old id (and any stolen copy of its cookie) and
+    the grants made under it end; the person keeps working under the new one (auth_time now: they just proved it)."""
+    end_grants_of_sessions(select(BrowserSession.id_hash).where(BrowserSession.id_hash == session.id_hash), reason)
+    return step_up(session, amr=[], acr=None)
+
+
 def revoke(session: BrowserSession, reason: str) -> int:
     """End one session and the grants made in it (audited); clears the cookie when it is this request's own.
 

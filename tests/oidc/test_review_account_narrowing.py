@@ -3,13 +3,12 @@
 `clients update --single-account` refuses the refresh of a grant it no longer admits, but the access tokens
 already issued for that account's users stay accepted by the shared authorizer until they expire
 (IDP_TOKEN_LIFETIME, an hour), not within the documented IDP_AUTHZ_REFRESH_SECONDS.
-Marked xfail(strict=True) until the lead fixes it.
+Fixed: such a client's client_credentials tokens hold no API scope.
 """
 from __future__ import annotations
 
 import json
 
-import pytest
 import requests
 
 from tests.oidc.flow import REDIRECT_URI, Browser, callback_params, pkce_pair
@@ -20,8 +19,6 @@ PORTAL_API = "https://portal.example/api"
 READ = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "portal:GetReport", "Resource": "*"}]}
 
 
-@pytest.mark.xfail(strict=True, reason="review: after clients update --single-account, another account's users' "
-                                       "access tokens keep their API authority until they expire")
 def test_narrowing_a_client_ends_the_other_accounts_api_access(app, live_server, root, make_api, make_client,
                                                                redeem, test_clock):
     make_api(PORTAL_API, {"reports.read": READ}, name="Portal API")

@@ -3,7 +3,7 @@
 A client registered through RFC 7591 names its own `scope`, and may ask for `client_credentials`; its token then
 holds exactly the policies of those API scopes. So whoever holds an initial access token (meant for
 registering apps that still need a user's consent) grants itself every registered API's authority.
-Marked xfail(strict=True) until the lead fixes it.
+Fixed: such a client's client_credentials tokens hold no API scope.
 """
 from __future__ import annotations
 
@@ -21,8 +21,6 @@ def app_config(app_config):
     return {**app_config, "IDP_DYNAMIC_REGISTRATION": "on"}
 
 
-@pytest.mark.xfail(strict=True, reason="review: a dynamically registered client grants itself API scopes and gets "
-                                       "their authority through client_credentials")
 def test_a_self_registered_client_gets_no_api_authority_from_scopes_it_named(app, root, live_server, make_api):
     make_api(NOTES, {"notes.write": WRITE}, name="Notes")
     made = app.test_cli_runner().invoke(args=["idp", "clients", "initial-access-token", "--json"])

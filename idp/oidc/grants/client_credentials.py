@@ -33,6 +33,12 @@ class ClientGrant(ClientCredentialsGrant):
             raise InvalidScopeError("The client is not registered for the requested scope.")
         self.request.resources = apis.requested_resources(self.request.payload.data.getlist("resource"),
                                                           client.model.account_id, client_id=client.client_id)
+        if client.model.self_registered:
+            # A self-registered client named its own scopes: an API's authority is granted by an operator only.
+            api_scopes = apis.scopes_of(self.request.resources)
+            if any(s in api_scopes for s in requested):
+                raise InvalidScopeError("A dynamically registered client holds no API scope of its own.")
+            allowed = [s for s in allowed if s not in api_scopes]
         self.request.client = client
         self.request.scope = " ".join(dict.fromkeys(requested)) if requested else " ".join(allowed)
 

@@ -81,7 +81,9 @@ class RotatingRefreshGrant(RefreshTokenGrant):
         subject = Subject(family.account_id, family.user_id, "", family.auth_time, tuple(family.amr or ()),
                           family.acr, family.browser_session_id)
         self.request.user = subject
-        scope = self.request.payload.scope or family.scope
+        # The client's registration today bounds what a grant made earlier still yields (an operator may narrow it).
+        held = set(client.scopes or ())
+        scope = " ".join(s for s in (self.request.payload.scope or family.scope).split() if s in held)
         body = issuance.token_response(client, subject, scope, family=family, refresh_token=successor,
                                        resources=self.request.resources)
         return 200, body, self.TOKEN_RESPONSE_HEADER

@@ -6,10 +6,11 @@ from urllib.parse import urlsplit
 from authlib.oauth2.rfc6749 import (InvalidGrantError, InvalidRequestError, InvalidScopeError, OAuth2Error,
                                     UnauthorizedClientError)
 from authlib.oauth2.rfc6749.grants import BaseGrant, TokenEndpointMixin
+from sqlalchemy import select
 
 from idp import audit
-from idp.oidc import admission, exchange, exchange_policy, tokens
-from idp.oidc.errors import InvalidTargetError
+from idp.oidc import admission, apis, exchange, exchange_policy, tokens
+from idp.oidc.errors import InvalidTargetError, described
 from models import db
 from models.oauth_client import OAuthClient
 
@@ -47,6 +48,7 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):
         if requested not in exchange.ISSUABLE:
             raise InvalidRequestError(f"requested_token_type must be one of {', '.join(exchange.ISSUABLE)}.")
         targets = _targets(data.getlist("audience"), data.getlist("resource"))
+        _own_targets(row, targets, data.getlist("resource"))
         if requested == exchange.ID_TOKEN and len(targets) != 1:
             raise InvalidTargetError("An ID token is issued for exactly one audience.")
         subject = exchange.presented(data.get("subject_token"), data.get("subject_token_type"), row.account_id,
@@ -88,6 +90,19 @@ def _admitted(row: OAuthClient, presented: exchange.PresentedToken | None) -> No
         admission.require(row, presented.account, actor=presented.local_subject, surface="token_exchange")
     except admission.AccountNotAdmitted as refused:
         raise InvalidGrantError(refused.message) from None
+
+
+def _own_targets(row: OAuthClient, targets: list[str], resources: list[str]) -> None:
+    """Accounts are a boundary for targets too: a `resource` must be a registered API of the client's account
+    (as at the authorization and token endpoints), and an `audience` naming one of this product's APIs or
+    clients must be of the client's account; other audiences are names this product never accepts as its own."""
+    apis.requested_resources(resources, row.account_id, client_id=row.client_id)
+    for target in targets:
+        api = apis.find(target)
+        owner = api.account_id if api is not None else db.session.scalar(
+            select(OAuthClient.account_id).where(OAuthClient.client_id == target))
+        if owner is not None and owner != row.account_id:
+            raise InvalidTargetError(f"The audience {described(target)} belongs to another account.")
 
 
 def _targets(audiences: list[str], resources: list[str]) -> list[str]:
