@@ -96,6 +96,14 @@ class ClientSnapshot:
     self_registered: bool = False
 
 
+def new_client_id() -> str:
+    """About 143 random bits in 24 letters and digits: never starting with `-`, which a command line reads as an option."""
+    return "".join(secrets.choice(_CLIENT_ID_ALPHABET) for _ in range(24))
+
+
+_CLIENT_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
 def find(client_id: str) -> ClientSnapshot | None:
     """The enabled client with this id, or None; read at most every `CACHE_SECONDS` per instance.
 
@@ -155,7 +163,7 @@ def create(spec: ClientSpec, account_id: str | None = None) -> tuple[OAuthClient
         raise NotFound(f"no account {account_id}")
     if not spec.name:
         raise ValidationError("a client needs a --name")
-    client = OAuthClient(client_id=secrets.token_urlsafe(18), account_id=account_id, name=spec.name,
+    client = OAuthClient(client_id=new_client_id(), account_id=account_id, name=spec.name,
                          redirect_uris=[], post_logout_redirect_uris=[])
     with _redirect_refusals_audited(None, account_id):
         _apply(client, spec, creating=True)
