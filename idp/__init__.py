@@ -10,6 +10,7 @@ from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from idp.json_input import JsonProvider
 from idp.clock import SYSTEM_CLOCK
 from idp.config import REPO_ROOT, Settings, load_settings
 from idp.keys.keystore import Keystore
@@ -24,6 +25,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     settings = load_settings(config)
     app = Flask(__name__, template_folder=str(REPO_ROOT / "templates"), static_folder=str(REPO_ROOT / "static"),
                 instance_path=str(settings.instance_dir))
+    app.json = JsonProvider(app)
     app.config.update(
         IDP_SETTINGS=settings,
         SQLALCHEMY_DATABASE_URI=settings.database_url,

@@ -15,9 +15,10 @@ goes through `fetch`:
   DNS rebinding could answer differently), with the URL's host in `Host` and,
   for https, in SNI and certificate verification;
 - redirects are never followed, environment proxies never used, content is
-  not decoded, and the bytes read and the time are bounded (each receive
-  waits at most what is left of `timeout`, and the deadline is checked
-  between receives; name resolution uses the system resolver's own limits).
+  not decoded, and the bytes read and the time are bounded: a timer shuts the
+  connection's socket at the deadline, so a server trickling its status line,
+  headers or body one byte at a time is cut off too (name resolution uses the
+  system resolver's own limits).
 
 `trusted=True` is for URLs an operator configured (upstream providers, IDP_*
 settings): the address rule is skipped; redirects, proxies and bounds are not.
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from typing import Iterable, Mapping
@@ -45,6 +47,9 @@ CHUNK_BYTES = 16 * 1024
 # IPv6 forms that carry an IPv4 address a gateway may reach: the embedded address decides.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d, never routed as such
+_SIIT = ipaddress.ip_network("::ffff:0:0:0/96")  # RFC 6052/7915 IPv4-translated ::ffff:0:a.b.c.d
+# RFC 8215 local-use NAT64: its IPv4 embedding depends on the operator's prefix length, so nothing there is global.
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 class FetchFailed(IdpError):
@@ -81,6 +86,8 @@ def address_allowed(address: IPAddress, allowed_networks: Iterable[IPNetwork] = 
     if any(address.version == network.version and address in network for network in allowed_networks):
         return True
     if isinstance(address, ipaddress.IPv6Address):
+        if address in _LOCAL_NAT64:
+            return False
         embedded = _embedded_ipv4(address)
         if embedded is not None:
             return address_allowed(embedded, allowed_networks)
@@ -94,7 +101,7 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
         return address.sixtofour
     if address.teredo is not None:
         return address.teredo[1]  # the client's address
-    if address in _NAT64 or address in _IPV4_COMPATIBLE:
+    if address in _NAT64 or address in _IPV4_COMPATIBLE or address in _SIIT:
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
 
@@ -171,7 +178,7 @@ def fetch(
         sent["Content-Type"] = "application/x-www-form-urlencoded"
     last_error: Exception | None = None
     for address in addresses:  # each one checked above; the first that accepts a connection answers
-        pool = _pool(scheme, str(address), port, host, deadline - time.monotonic())
+        pool = _pool(scheme, str(address), port, host, deadline)
         try:
             response = pool.urlopen(method, target, body=body, headers=sent, redirect=False, retries=False,
                                     preload_content=False, decode_content=False, assert_same_host=False)
@@ -204,16 +211,60 @@ def _parts(url: str) -> tuple[str, str, int, str, str]:
     return parts.scheme, parts.hostname, port, target, parts.netloc
 
 
-def _pool(scheme: str, address: str, port: int, host: str, remaining: float) -> urllib3.HTTPConnectionPool:
+class _Deadlined:
+    """A connection whose socket is shut at `deadline`, whatever phase of the exchange it is in."""
+
+    def __init__(self, *args, deadline: float, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._deadline, self._timer = deadline, None
+
+    def connect(self) -> None:
+        super().connect()
+        self._timer = threading.Timer(max(0.0, self._deadline - time.monotonic()), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _expire(self) -> None:
+        sock = self.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        super().close()
+
+
+class _DeadlinedHTTPConnection(_Deadlined, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _DeadlinedHTTPSConnection(_Deadlined, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _DeadlinedHTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _DeadlinedHTTPSConnection
+
+
+def _pool(scheme: str, address: str, port: int, host: str, deadline: float) -> urllib3.HTTPConnectionPool:
+    remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise FetchFailed(f"no time left to fetch from {host}")
     timeout = urllib3.Timeout(connect=remaining, read=remaining)
     if scheme == "http":
-        return urllib3.HTTPConnectionPool(address, port, timeout=timeout, maxsize=1, retries=False)
+        return _HTTPPool(address, port, timeout=timeout, maxsize=1, retries=False, deadline=deadline)
     # Connect to the checked address; verify the certificate for the URL's host name.
-    return urllib3.HTTPSConnectionPool(
+    return _HTTPSPool(
         address, port, timeout=timeout, maxsize=1, retries=False, cert_reqs="CERT_REQUIRED",
-        ca_certs=certifi.where(), server_hostname=host, assert_hostname=host,
+        ca_certs=certifi.where(), server_hostname=host, assert_hostname=host, deadline=deadline,
     )
 
 
@@ -224,13 +275,13 @@ def _read(response: urllib3.BaseHTTPResponse, max_bytes: int, deadline: float, p
     body = bytearray()
     while True:
         chunk = response.read1(CHUNK_BYTES)  # what one receive brings: the deadline is checked between them
+        if time.monotonic() > deadline:  # also when the deadline timer shut the socket: what came is cut short
+            raise FetchFailed(f"{purpose}: the answer took longer than allowed")
         if not chunk:
             return bytes(body)
         body += chunk
         if len(body) > max_bytes:
             raise FetchFailed(f"{purpose}: the answer is larger than {max_bytes} bytes")
-        if time.monotonic() > deadline:
-            raise FetchFailed(f"{purpose}: the answer took longer than allowed")
 
 
 def configured_networks() -> tuple[IPNetwork, ...]:

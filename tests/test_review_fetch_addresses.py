@@ -16,7 +16,6 @@ import pytest
 from idp import fetch
 
 
-@pytest.mark.xfail(strict=True, reason="review: 64:ff9b:1::/48 (local-use NAT64) and ::ffff:0:0:0/96 (SIIT) pass idp.fetch's address rule")
 @pytest.mark.parametrize("address", ["64:ff9b:1::a9fe:a9fe", "64:ff9b:1::7f00:1", "64:ff9b:1:a9fe:a9:fe00::",
                                      "::ffff:0:a9fe:a9fe", "::ffff:0:7f00:1"])
 def test_ipv6_forms_that_carry_a_non_global_ipv4_address_are_refused(address):

@@ -53,7 +53,6 @@ def trickling():
     thread.join(timeout=TRICKLE_SECONDS + 2)
 
 
-@pytest.mark.xfail(strict=True, reason="review: idp.fetch's deadline is not applied while the status line and headers trickle in")
 def test_a_fetch_gives_up_at_its_timeout_even_while_headers_trickle(trickling):
     started = time.monotonic()
     with pytest.raises(fetch.FetchFailed):

@@ -53,7 +53,10 @@ class DocumentMap:
         self.spans: dict[Path, tuple[int, int]] = {}
         position = self._skip(0)
         if scan and position < len(text):
-            self._value(position, ())
+            try:
+                self._value(position, ())
+            except (RecursionError, IndexError, ValueError):  # nesting Python cannot follow: no spans, no crash
+                self.spans.clear()
 
     def position(self, offset: int) -> Position:
         """The line/column of a character offset."""

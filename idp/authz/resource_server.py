@@ -15,6 +15,7 @@ from typing import Mapping
 
 from flask import g, has_request_context
 
+from idp import json_input
 from idp import audit
 from idp.authz import credentials
 from idp.authz.authorizer import decide
@@ -155,7 +156,7 @@ def resource_policy_of(document: str | Mapping) -> Policy:
     """A resource server's policy for the resource, parsed (and cached) as a resource-based policy."""
     text = document if isinstance(document, str) else json.dumps(document, sort_keys=True)
     try:
-        loaded = json.loads(text)
+        loaded = json_input.loads(text)
     except ValueError:
         loaded = None
     policy_id = loaded.get("Id") if isinstance(loaded, dict) else None

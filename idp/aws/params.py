@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
+from idp import json_input
 from idp.errors import MissingParameter, ValidationError
 from idp.iam.tags import MAX_TAGS, Tag  # the domain's type; this module only parses it
 
@@ -274,7 +275,7 @@ def _encode_marker(position: Any) -> str:
 def _decode_marker(marker: str) -> Any:
     try:
         padded = marker + "=" * (-len(marker) % 4)
-        return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))["p"]
+        return json_input.loads(base64.urlsafe_b64decode(padded.encode("ascii")))["p"]
     except (ValueError, KeyError, TypeError, UnicodeEncodeError, binascii.Error):
         raise ValidationError("Invalid Marker.") from None
 

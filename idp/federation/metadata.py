@@ -7,13 +7,13 @@ so its URLs may name private addresses (`trusted=True`). The ID token's signing 
 """
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass
 
 from flask import current_app
 
+from idp import json_input
 from idp import fetch
 from idp.errors import UpstreamUnavailable
 from idp.keys.jwt import ASYMMETRIC_ALGS
@@ -90,7 +90,7 @@ def fetch_json(url: str, name: str, *, headers: dict[str, str] | None = None) ->
     if answer.status != 200:
         raise UpstreamUnavailable(f"The sign-in provider {name} answered {answer.status} at {url}.")
     try:
-        document = json.loads(answer.body)
+        document = json_input.loads(answer.body)
     except ValueError:
         raise UpstreamUnavailable(f"The sign-in provider {name} answered something that is not JSON.") from None
     if not isinstance(document, dict):

@@ -53,6 +53,9 @@ class Attempt:
     surface: str  # "login", "reauth", "sts:GetSessionToken", "iam:EnableMFADevice", ...
     address: str | None = None  # the source address, counted like the sign-in page counts it
     devices: Sequence[MfaDevice] = field(default_factory=tuple)
+    # False where anyone may answer for the principal without a password first (passwordless passkeys): its
+    # back-off is honoured but a failure is counted only on the address, so strangers cannot lock it.
+    counts_principal: bool = True
 
     def principal_key(self) -> str:
         """`mfa:<account>:<user pk|root>`: every factor of one principal shares it."""
@@ -86,13 +89,14 @@ def attempt(who: Attempt, verify: Callable[[], T | None], *, method: str,
     the principal's and the devices' keys (the address key only decays).
     """
     try:
+        throttle.hold(who.keys())
         throttle.check(who.keys())
     except TooManyRequests:
         _audit(who, method, reason="throttled")
         raise
     proof = verify()
     if not proof:
-        for key in who.keys():
+        for key in who.keys() if who.counts_principal else [k for k in who.keys() if k.startswith("ip:")]:
             throttle.failed(key, throttle.ADDRESS_RULE if key.startswith("ip:") else RULE)
         _audit(who, method, reason="invalid")
         raise refusal() if refusal is not None else FactorRefused("That code is not valid.")

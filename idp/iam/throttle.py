@@ -47,10 +47,35 @@ def address_key(address: str | None) -> str:
     return f"ip:{address or 'unknown'}"
 
 
+def hold(keys: list[str]) -> None:
+    """Lock the counters of `keys` until this transaction ends (made at zero when missing).
+
+    Concurrent checks of one factor then run one after another, each seeing the failures the previous one
+    counted, instead of all passing `check` before any failure is written (PostgreSQL: row locks; SQLite:
+    the database's one writer). Call before `check` wherever a guess is verified.
+    """
+    now = clock.now()
+    for key in sorted(set(keys)):
+        if _touch(key):
+            continue
+        try:
+            with db.session.begin_nested():
+                db.session.add(SigninThrottle(key=key, failures=0, last_failure_at=now))
+        except IntegrityError:
+            _touch(key)  # another transaction made it first: wait for it, then hold it
+
+
+def _touch(key: str) -> bool:
+    touched = db.session.execute(update(SigninThrottle).where(SigninThrottle.key == key)
+                                 .values(failures=SigninThrottle.failures))
+    return bool(touched.rowcount)
+
+
 def check(keys: list[str]) -> set[str]:
     """The keys that have counted failures; TooManyRequests (429, Retry-After) while any of them is backing off."""
     now = clock.now()
-    rows = list(db.session.scalars(select(SigninThrottle).where(SigninThrottle.key.in_(keys))))
+    rows = list(db.session.scalars(select(SigninThrottle).where(SigninThrottle.key.in_(keys))
+                                   .execution_options(populate_existing=True)))
     waits = [row.blocked_until - now for row in rows if row.blocked_until is not None and row.blocked_until > now]
     if waits:
         seconds = max(1, math.ceil(max(waits).total_seconds()))

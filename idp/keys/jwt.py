@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import hmac
-import json
+import math
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import Key
 
+from idp import json_input
 from idp import clock
 from idp.errors import AuthenticationError
 
@@ -149,7 +150,7 @@ def unverified_header(token: str) -> dict:
     if len(parts) != 3 or not all(parts[:2]) or len(parts[0]) > MAX_HEADER_BYTES:
         raise InvalidToken("token is not a compact JWS")
     try:
-        header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
+        header = json_input.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
     except (ValueError, UnicodeDecodeError):
         raise InvalidToken("token header is not base64url JSON") from None
     if not isinstance(header, dict):
@@ -176,7 +177,7 @@ def verify(
         raise TypeError("verify() needs kind=, the TokenKind the caller accepts")
     header = unverified_header(token)
     alg = header.get("alg")
-    if alg not in set(algorithms) or alg not in ASYMMETRIC_ALGS:
+    if not isinstance(alg, str) or alg not in set(algorithms) or alg not in ASYMMETRIC_ALGS:
         raise InvalidToken(f"algorithm {alg!r} is not allowed")
     if KEY_BEARING_HEADERS & header.keys():
         raise InvalidToken("keys embedded in or referenced by the token header are not accepted")
@@ -189,7 +190,7 @@ def verify(
         raise InvalidToken(f"algorithm {alg} does not match the key's algorithm {key_alg}")
     try:
         claims = jwt.decode(token, key, algorithms=[alg]).claims
-    except (JoseError, ValueError):
+    except (JoseError, ValueError, RecursionError):
         raise InvalidToken("token signature does not verify") from None
     _check_claims(claims, issuer, audience, leeway)
     kind.check(header, claims)
@@ -201,8 +202,13 @@ def verify(
 def _check_claims(claims: dict, issuer: str | None, audience, leeway: int) -> None:
     now = clock.now().timestamp()
     for name in ("exp", "nbf", "iat"):
-        if name in claims and (isinstance(claims[name], bool) or not isinstance(claims[name], (int, float))):
-            raise InvalidToken(f"claim {name} is not a number")
+        value = claims.get(name)
+        if name in claims and (isinstance(value, bool) or not isinstance(value, (int, float))
+                               or not math.isfinite(value)):
+            raise InvalidToken(f"claim {name} is not a finite number")
+    aud = claims.get("aud")
+    if "aud" in claims and not (isinstance(aud, str) or isinstance(aud, list) and all(isinstance(a, str) for a in aud)):
+        raise InvalidToken("claim aud is not a string or a list of strings")  # RFC 7519 4.1.3
     if "exp" not in claims:
         raise InvalidToken("token has no exp")
     if claims["exp"] + leeway <= now:

@@ -12,7 +12,6 @@ committed at once so a failing token request cannot free the jti again.
 from __future__ import annotations
 
 import base64
-import json
 import threading
 import time
 from datetime import datetime, timezone
@@ -20,6 +19,7 @@ from datetime import datetime, timezone
 from authlib.oauth2.rfc6749 import InvalidClientError
 from sqlalchemy.exc import IntegrityError
 
+from idp import json_input
 from idp import audit, clock, fetch
 from idp.keys import jwt
 from idp.oidc.tokens import issuer
@@ -73,7 +73,7 @@ def _unverified_subject(assertion: str) -> str | None:
     try:
         jwt.unverified_header(assertion)
         payload = assertion.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = json_input.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (jwt.InvalidToken, ValueError, UnicodeDecodeError):
         return None
     subject = claims.get("sub") if isinstance(claims, dict) else None
@@ -114,7 +114,7 @@ def _fetched(url: str) -> dict:
     try:  # idp.fetch: global addresses only (a client chose this URL), pinned, no redirects, bounded
         answer = fetch.fetch(url, purpose="client jwks_uri", max_bytes=MAX_JWKS_BYTES, timeout=JWKS_TIMEOUT,
                              headers={"Accept": "application/json"})
-        document = json.loads(answer.body) if answer.status == 200 else {}
+        document = json_input.loads(answer.body) if answer.status == 200 else {}
     except fetch.DestinationRefused as refused:
         audit.record("fetch:DestinationRefused", resource=url[:512], decision="Deny",
                      detail={"purpose": "jwks_uri", "addresses": list(refused.addresses[:5])}, commit=True)

@@ -19,12 +19,12 @@ the exchanging client admits (`idp.oidc.admission`).
 from __future__ import annotations
 
 import base64
-import json
 import secrets
 from dataclasses import dataclass, field
 
 from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError
 
+from idp import json_input
 from idp import clock
 from idp.authz import liveness
 from idp.errors import ClientError
@@ -144,7 +144,7 @@ def _unverified_issuer(value: str) -> str | None:
     try:
         jwt.unverified_header(value)
         payload = value.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = json_input.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (jwt.InvalidToken, ValueError, UnicodeDecodeError):
         raise InvalidGrantError("The token is not a JWT.") from None
     return claims.get("iss") if isinstance(claims, dict) else None

@@ -15,7 +15,6 @@ fails, keys fetched less than `ttl + stale` seconds ago keep verifying.
 from __future__ import annotations
 
 import ipaddress
-import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from flask import current_app, g, has_request_context
 from joserfc import jwk
 from joserfc.errors import JoseError
 
+from idp import json_input
 from idp import clock, fetch
 
 TIMEOUT_SECONDS = 3.0
@@ -203,7 +203,7 @@ def _get_json(url: str, deadline: float, trusted: bool) -> dict:
     if answer.status != 200:
         raise JwksUnavailable(f"{url} answered {answer.status}")
     try:
-        document = json.loads(answer.body)
+        document = json_input.loads(answer.body)
     except ValueError:
         raise JwksUnavailable(f"{url} is not JSON") from None
     if not isinstance(document, dict):

@@ -18,7 +18,6 @@ it would let any client holding a user's access token take that user's roles.
 from __future__ import annotations
 
 import base64
-import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import select
 
+from idp import json_input
 from idp import clock
 from idp.authz.liveness import grant_is_live
 from idp.errors import ClientError
@@ -146,7 +146,7 @@ def _unverified(token: str) -> tuple[str | None, dict]:
     try:
         header = jwt.unverified_header(token)
         payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = json_input.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (jwt.InvalidToken, ValueError, UnicodeDecodeError):
         raise InvalidIdentityToken("The web identity token is not a valid JWT.") from None
     if not isinstance(claims, dict) or not isinstance(claims.get("iss"), str) or not claims["iss"]:

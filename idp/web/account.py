@@ -156,6 +156,7 @@ def create_key() -> Response:
 
 
 @blueprint.post("/account/keys/<key_id>/status")
+@recent_auth_required(back="web.account", when=lambda: request.form.get("status") != "Inactive")
 def set_key_status(key_id: str) -> Response:
     """Activate or deactivate one of my access keys."""
     session = _signed_in()

@@ -11,6 +11,7 @@ STS and IAM, once per TOTP step, every refusal audited as `mfa_failed`.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from flask import Response, redirect, render_template, request, url_for
 
@@ -126,12 +127,21 @@ def passkey_login_options():
 def passkey_login_verify():
     """Sign in with a passkey alone (user verification required) and start a session."""
     body = request.get_json(silent=True) or {}
+    credential = body.get("credential") if isinstance(body, dict) else None
+    refused = AccessDenied("The passkey could not be verified.")
     try:
-        assertion = passkeys.authenticate(body.get("credential"), passwordless=True)
-        owner = owner_by_id(assertion.device.account_id, assertion.device.user_id)
+        # The passkey names its owner; the owner's factor checks share one throttle on every surface.
+        device = passkeys.claimed_device(credential)
+        if device is None:
+            raise refused
+        owner = owner_by_id(device.account_id, device.user_id)
+        who = replace(factor_attempt(owner, "passwordless", devices_checked=[device]), counts_principal=False)
+        assertion = factor_checks.passkey(who,
+                                          lambda: passkeys.authenticate(credential, passwordless=True),
+                                          refusal=lambda: refused)
         if owner.user is not None and owner.user.login_profile is None:
-            raise AccessDenied("The passkey could not be verified.")  # console access was removed
-    except AccessDenied:
+            raise refused  # console access was removed
+    except (AccessDenied, TooManyRequests):
         audit.record("signin_failed", decision="Deny", detail={"method": "passkey", "reason": "passkey_refused"})
         db.session.commit()
         raise

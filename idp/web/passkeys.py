@@ -126,7 +126,11 @@ def _take(purpose: str) -> dict:
 
 
 def _parse(credential) -> dict:
-    if not isinstance(credential, dict) or len(json.dumps(credential)) > MAX_CREDENTIAL_JSON:
+    try:
+        size = len(json.dumps(credential)) if isinstance(credential, dict) else None
+    except (RecursionError, ValueError, TypeError):
+        size = None
+    if size is None or size > MAX_CREDENTIAL_JSON:
         raise ValidationError("The passkey response is malformed.")
     return credential
 
@@ -199,10 +203,18 @@ def authentication_options(*, account_id: str | None = None, user_id: int | None
     return json.loads(webauthn.options_to_json(options))
 
 
+def claimed_device(credential) -> MfaDevice | None:
+    """The enabled passkey a navigator.credentials.get() answer names by its credential id (not yet verified)."""
+    try:
+        return _device_for(_parse(credential))
+    except ValidationError:
+        return None
+
+
 def _device_for(credential: dict) -> MfaDevice | None:
     try:
         parsed = parse_authentication_credential_json(credential)
-    except WebAuthnException:
+    except (WebAuthnException, ValueError, TypeError):  # the library lets base64 and type errors through
         return None
     return db.session.scalar(
         select(MfaDevice).where(
@@ -230,7 +242,11 @@ def authenticate(credential, *, passwordless: bool) -> Assertion:
         raise refused
     if passwordless:
         handle = (credential.get("response") or {}).get("userHandle")
-        if not isinstance(handle, str) or webauthn.base64url_to_bytes(handle) != _owner_handle(device):
+        try:
+            owned = isinstance(handle, str) and webauthn.base64url_to_bytes(handle) == _owner_handle(device)
+        except ValueError:  # not base64url
+            owned = False
+        if not owned:
             raise refused
     elif device.account_id != pending.get("account_id") or device.user_id != pending.get("user_id"):
         raise refused
@@ -241,7 +257,7 @@ def authenticate(credential, *, passwordless: bool) -> Assertion:
             expected_origin=rp.origin, credential_public_key=device.public_key,
             credential_current_sign_count=device.sign_count, require_user_verification=passwordless,
         )
-    except WebAuthnException:
+    except (WebAuthnException, ValueError, TypeError):
         raise refused from None
     _advance_counter(device, verified.new_sign_count)
     # RFC 8176: a synced (backed-up, multi-device) passkey is a software-secured key, not a hardware one.

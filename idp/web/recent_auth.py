@@ -123,14 +123,17 @@ def _page(session: BrowserSession, back: str, *, message: str | None, status: in
     return html, status
 
 
-def recent_auth_required(back: str) -> Callable:
-    """Run the view only after a recent sign-in or a proof in the same request; `back` is the page to return to."""
+def recent_auth_required(back: str, *, when: Callable[[], bool] | None = None) -> Callable:
+    """Run the view only after a recent sign-in or a proof in the same request; `back` is the page to return to.
+
+    `when` narrows the guard to the requests that add or restore a credential (re-activating a key does;
+    deactivating one, which only takes a way in away, does not)."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
             session = sessions.current()
-            if session is None or is_recent(session):
+            if session is None or is_recent(session) or (when is not None and not when()):
                 return view(*args, **kwargs)  # no session: the view sends the browser to sign in
             wrong = False
             if request.form.get("reauth_password") or request.form.get("reauth_code"):

@@ -84,7 +84,7 @@ def test_a_forged_consent_answer_is_refused_too(app, live_server, bob, web_clien
 
 
 def test_multi_account_clients_admit_the_accounts_they_name(app, make_client, new_account, code_for, redeem):
-    (b, bob_browser), (c, carol_browser) = new_account("bob"), new_account("carol")
+    (b, bob_browser), (_c, carol_browser) = new_account("bob"), new_account("carol")
     named = make_client("--name", "Partner portal", "--redirect-uri", REDIRECT_URI, "--multi-account",
                         b["account_id"])
     everyone = make_client("--name", "Public portal", "--redirect-uri", REDIRECT_URI, "--multi-account")

@@ -21,7 +21,6 @@ external_issuer = test_issuer.external_issuer  # fixture
 CLIENT = "sts.amazonaws.com"
 
 
-@pytest.mark.xfail(strict=True, reason="review: AssumeRoleWithWebIdentity issues credentials for a token whose exp is NaN")
 def test_a_provider_token_whose_exp_is_nan_is_refused(live_server, iam, external_issuer):
     provider = iam.create_open_id_connect_provider(Url=external_issuer.issuer, ClientIDList=[CLIENT])
     trust = {"Version": "2012-10-17", "Statement": [{

@@ -7,7 +7,6 @@ its refusals are audited as signin_failed without the principal.
 """
 from __future__ import annotations
 
-import pytest
 import requests
 
 from tests.support.signin import DEFAULT_PASSWORD, http_login
@@ -16,8 +15,7 @@ from tests.web.test_passkeys_http import alice, button_csrf, passwordless  # noq
 FREE_FAILURES = 5
 
 
-@pytest.mark.xfail(strict=True, reason="review: /login/passkey/verify ignores the principal's shared factor back-off")
-def test_passwordless_sign_in_waits_while_the_principals_factor_checks_back_off(live_server, root, alice, db):
+def test_passwordless_sign_in_waits_while_the_principals_factor_checks_back_off(live_server, root, alice, db):  # noqa: F811 (fixtures imported from their module)
     from models.session import BrowserSession
 
     _browser, authenticator, _serial = alice

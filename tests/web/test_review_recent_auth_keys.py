@@ -9,14 +9,12 @@ from __future__ import annotations
 from tests.web.test_mfa_totp import post_form
 from tests.web.test_recent_auth import STALE, app_config, clock, key_holder, refusals, rows  # noqa: F401
 
-import pytest
 
 KEYS_POLICY = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": '
                '["iam:CreateAccessKey", "iam:UpdateAccessKey"], "Resource": "arn:aws:iam::*:user/${aws:username}"}]}')
 
 
-@pytest.mark.xfail(strict=True, reason="review: /account/keys/<id>/status re-activates a key without recent authentication")
-def test_a_stale_session_cannot_reactivate_a_deactivated_access_key(live_server, root, iam, clock, db):
+def test_a_stale_session_cannot_reactivate_a_deactivated_access_key(live_server, root, iam, clock, db):  # noqa: F811 (fixtures imported from their module)
     from models.access_key import AccessKey
 
     browser = key_holder(live_server, root, iam)
