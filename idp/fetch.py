@@ -106,6 +106,16 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
     return None
 
 
+def is_loopback_host(host: str | None) -> bool:
+    """`localhost` or a literal loopback address: where plain http is allowed for this machine's own services."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
 def literal_address(host: str) -> IPAddress | None:
     """The address a host names literally, in any notation the resolver accepts (`127.1`, `0x7f.1`...), else None."""
     host = host.strip("[]")
@@ -190,6 +200,8 @@ def fetch(
         except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as error:
             last_error = error
         except urllib3.exceptions.HTTPError as error:
+            if time.monotonic() >= deadline:  # the read timed out, or the deadline timer shut the socket
+                raise FetchFailed(f"{purpose}: {host} did not answer in time (ReadTimeout)") from None
             raise FetchFailed(f"{purpose}: {host} could not be fetched ({type(error).__name__})") from None
         finally:
             pool.close()

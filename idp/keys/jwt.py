@@ -207,8 +207,9 @@ def _check_claims(claims: dict, issuer: str | None, audience, leeway: int) -> No
                                or not math.isfinite(value)):
             raise InvalidToken(f"claim {name} is not a finite number")
     aud = claims.get("aud")
-    if "aud" in claims and not (isinstance(aud, str) or isinstance(aud, list) and all(isinstance(a, str) for a in aud)):
-        raise InvalidToken("claim aud is not a string or a list of strings")  # RFC 7519 4.1.3
+    if audience is not None and not (isinstance(aud, str) or isinstance(aud, list)
+                                     and all(isinstance(a, str) for a in aud)):
+        raise InvalidToken("token audience is not accepted")  # RFC 7519 4.1.3: a string or a list of strings
     if "exp" not in claims:
         raise InvalidToken("token has no exp")
     if claims["exp"] + leeway <= now:

@@ -12,7 +12,6 @@ API's own service (`orders:GetOrder`), so they are not INVALID_SERVICE.
 """
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from idp.analyzer.catalog import Catalog, for_app
 from idp.analyzer.findings import FindingType
 from idp.analyzer.validation import validate_policy
 from idp.errors import Conflict, MalformedPolicyDocument, NotFound, ValidationError
+from idp.fetch import is_loopback_host
 from idp.oidc.errors import InvalidTargetError, described
 from idp.policy import MalformedPolicyDocument as EngineMalformed
 from idp.policy import PolicyKind, parse_policy
@@ -138,7 +138,7 @@ def checked_identifier(identifier: str) -> str:
         raise ValidationError(f"the API identifier {identifier!r} must be an absolute https URI or a urn:")
     if parts.fragment or "#" in identifier:
         raise ValidationError(f"the API identifier {identifier!r} must not have a fragment (RFC 8707 2)")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ValidationError(f"the API identifier {identifier!r}: plain http is only allowed for loopback")
     return identifier
 
@@ -226,14 +226,6 @@ def _actions(text: str) -> list[str]:
                 found += [item for item in values if isinstance(item, str)]
     return found
 
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _default_account() -> str:

@@ -14,7 +14,6 @@ fails, keys fetched less than `ttl + stale` seconds ago keep verifying.
 """
 from __future__ import annotations
 
-import ipaddress
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,8 +23,8 @@ from flask import current_app, g, has_request_context
 from joserfc import jwk
 from joserfc.errors import JoseError
 
-from idp import json_input
-from idp import clock, fetch
+from idp import clock, fetch, json_input
+from idp.fetch import is_loopback_host
 
 TIMEOUT_SECONDS = 3.0
 TTL_SECONDS = 600
@@ -175,16 +174,8 @@ def _acceptable_url(url: str, issuer: str) -> bool:
         return False
     if parts.scheme == "https":
         return True
-    return parts.scheme == "http" and urlsplit(issuer).scheme == "http" and _is_loopback(parts.hostname)
+    return parts.scheme == "http" and urlsplit(issuer).scheme == "http" and is_loopback_host(parts.hostname)
 
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _get_json(url: str, deadline: float, trusted: bool) -> dict:

@@ -66,6 +66,23 @@ def notes_api(app, root, tmp_path):
     return json.loads(result.output)
 
 
+@pytest.fixture(autouse=True)
+def notes_apps(app, root, notes_api):
+    """The two apps the tokens below name, registered through the CLI with the notes scope; the bearer path
+    reads the token's client at every decision. Their random ids are set to the stable ids the policies name."""
+    from models.oauth_client import OAuthClient
+
+    runner = app.test_cli_runner()
+    for name in ("notes-app", "other-app"):
+        made = runner.invoke(args=["idp", "clients", "create", "--json", "--name", name, "--redirect-uri",
+                                   "https://notes.example/cb", "--scope", "openid", "--scope", "notes.read"])
+        assert made.exit_code == 0, made.output
+        with app.app_context():
+            row = db.session.query(OAuthClient).filter_by(client_id=json.loads(made.output)["client_id"]).one()
+            row.client_id = name
+            db.session.commit()
+
+
 @pytest.fixture
 def member(iam):
     """An IAM user tagged team=blue who may read notes of its own team's notebook."""
