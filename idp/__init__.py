@@ -10,6 +10,7 @@ from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from idp.input_guard import refuse_nul
 from idp.json_input import JsonProvider
 from idp.clock import SYSTEM_CLOCK
 from idp.config import REPO_ROOT, Settings, load_settings
@@ -138,6 +139,8 @@ def _register_request_hooks(app: Flask, settings: Settings) -> None:
 
                     bootstrap(app)
                     state["bootstrapped"] = True
+
+    app.before_request(refuse_nul)
 
     @app.after_request
     def _baseline_headers(response):

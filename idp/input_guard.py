@@ -1,0 +1,46 @@
+"""One rule at the edge for every protocol: no request value carries the NUL character.
+
+No identifier, name, URI or document of this product may hold U+0000, and
+PostgreSQL cannot even store or compare it (a lookup by such a value fails
+inside the database, a server error). So the path, the query, form fields and
+every string and key of a JSON body are checked before any view runs; a NUL
+is a `ValidationError`, rendered by the protocol's own renderer and written
+nowhere.
+"""
+from __future__ import annotations
+
+from flask import request
+
+from idp.errors import ValidationError
+
+NUL = "\x00"
+MESSAGE = "Request values may not contain the NUL character."
+
+
+def refuse_nul() -> None:
+    """`before_request` hook: ValidationError when the request carries a NUL anywhere a view would read it."""
+    if request.blueprint is None:
+        return  # no view matched (404/405 follow): nothing reads the values, and no protocol renders errors here
+    if NUL in request.path or any(NUL in key or NUL in value for key, value in request.args.items(multi=True)):
+        raise ValidationError(MESSAGE)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and any(
+            NUL in key or NUL in value for key, value in request.form.items(multi=True)):
+        raise ValidationError(MESSAGE)
+    if request.is_json and _holds_nul(request.get_json(silent=True, cache=True)):
+        raise ValidationError(MESSAGE)
+
+
+def _holds_nul(value: object) -> bool:
+    pending = [value]
+    while pending:  # iterative: a JSON body may nest as deep as the parser allows
+        item = pending.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, dict):
+            if any(isinstance(key, str) and NUL in key for key in item):
+                return True
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
