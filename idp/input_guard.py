@@ -23,9 +23,10 @@ def refuse_nul() -> None:
         return  # no view matched (404/405 follow): nothing reads the values, and no protocol renders errors here
     if NUL in request.path or any(NUL in key or NUL in value for key, value in request.args.items(multi=True)):
         raise ValidationError(MESSAGE)
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and any(
-            NUL in key or NUL in value for key, value in request.form.items(multi=True)):
-        raise ValidationError(MESSAGE)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        request.get_data(cache=True)  # the raw body stays readable: SigV4 hashes exactly what arrived
+        if any(NUL in key or NUL in value for key, value in request.form.items(multi=True)):
+            raise ValidationError(MESSAGE)
     if request.is_json and _holds_nul(request.get_json(silent=True, cache=True)):
         raise ValidationError(MESSAGE)
 
