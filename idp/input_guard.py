@@ -4,13 +4,14 @@ No identifier, name, URI or document of this product may hold U+0000, and
 PostgreSQL cannot even store or compare it (a lookup by such a value fails
 inside the database, a server error). So the path, the query, form fields and
 every string and key of a JSON body are checked before any view runs; a NUL
-is a `ValidationError`, rendered by the protocol's own renderer and written
-nowhere.
+is a `ValidationError`, rendered by the protocol's own renderer; only its
+audit row is written.
 """
 from __future__ import annotations
 
 from flask import request
 
+from idp import audit
 from idp.errors import ValidationError
 
 NUL = "\x00"
@@ -22,13 +23,19 @@ def refuse_nul() -> None:
     if request.blueprint is None:
         return  # no view matched (404/405 follow): nothing reads the values, and no protocol renders errors here
     if NUL in request.path or any(NUL in key or NUL in value for key, value in request.args.items(multi=True)):
-        raise ValidationError(MESSAGE)
+        _refuse("query")
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         request.get_data(cache=True)  # the raw body stays readable: SigV4 hashes exactly what arrived
         if any(NUL in key or NUL in value for key, value in request.form.items(multi=True)):
-            raise ValidationError(MESSAGE)
+            _refuse("form")
     if request.is_json and _holds_nul(request.get_json(silent=True, cache=True)):
-        raise ValidationError(MESSAGE)
+        _refuse("json")
+
+
+def _refuse(where: str) -> None:
+    audit.record("request:RefuseInput", decision="Deny", resource=request.path.replace(NUL, "\\0")[:512],
+                 detail={"reason": "nul_character", "in": where}, commit=True)
+    raise ValidationError(MESSAGE)
 
 
 def _holds_nul(value: object) -> bool:

@@ -25,3 +25,11 @@ def test_a_nul_in_a_form_field_is_refused_and_writes_nothing(app, client, db):
 def test_a_nul_in_an_aws_query_parameter_is_an_aws_validation_error(client):
     answer = client.post("/", data={"Action": "GetUser", "Version": "2010-05-08", "UserName": "a\x00b"})
     assert answer.status_code == 400 and b"<Code>ValidationError</Code>" in answer.data
+
+
+def test_each_refusal_is_audited(client, db):
+    from models.audit import AuditEvent
+
+    client.get("/oauth2/authorize?response_type=code%00")
+    [event] = db.session.query(AuditEvent).filter_by(action="request:RefuseInput").all()
+    assert event.decision == "Deny" and event.detail == {"reason": "nul_character", "in": "query"}
