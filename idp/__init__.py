@@ -10,6 +10,7 @@ from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from idp import audit
 from idp.input_guard import refuse_nul
 from idp.json_input import JsonProvider
 from idp.clock import SYSTEM_CLOCK
@@ -141,6 +142,7 @@ def _register_request_hooks(app: Flask, settings: Settings) -> None:
                     state["bootstrapped"] = True
 
     app.before_request(refuse_nul)
+    app.after_request(audit.settle_noted_decisions)
 
     @app.after_request
     def _baseline_headers(response):

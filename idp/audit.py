@@ -40,6 +40,17 @@ def record(
         db.session.commit()
 
 
+def settle_noted_decisions(response):
+    """`after_request`: write the decisions no adapter wrote (token exchange, roles claims, pages), in their own
+    transaction. What the view left uncommitted would be rolled back at teardown anyway, so it is rolled back
+    first and never committed here."""
+    if g.get("audit_decisions"):
+        db.session.rollback()
+        record_decisions()
+        db.session.commit()
+    return response
+
+
 def record_decisions() -> None:
     """Append the authorization decisions the shared authorizer noted during this request (`g.audit_decisions`)."""
     for entry in g.pop("audit_decisions", []):

@@ -282,3 +282,12 @@ def test_a_token_of_no_grant_exchanges_as_before(live_server, gateway, service_c
     assert claims["scope"] == "reports.read" and "gid" not in claims
     wider = exchange(policy_client, own, scope="reports.write")
     assert wider.status_code == 400 and wider.json()["error"] == "invalid_scope"
+
+
+def test_every_exchange_decision_reaches_the_audit_log(app, live_server, gateway, alice_tokens, exchange):
+    allowed = exchange(gateway, alice_tokens["access_token"], audience=REPORTS)
+    refused = exchange(gateway, alice_tokens["access_token"], audience="https://elsewhere.example/api")
+    assert allowed.status_code == 200 and refused.json()["error"] == "invalid_target"
+    decided = stored(app, AuditEvent, AuditEvent.action == "oidc:TokenExchange")
+    assert [(e.decision, e.resource.rsplit("/", 1)[-1]) for e in decided] == [
+        ("Allow", REPORTS.rsplit("/", 1)[-1]), ("ImplicitDeny", "api")]
