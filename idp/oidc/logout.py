@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from idp import audit, clock
+from idp import audit
 from idp.errors import InvalidLogoutRequest
 from idp.keys import jwt, keystore
 from idp.oidc import backchannel
@@ -23,7 +23,6 @@ from idp.oidc.tokens import issuer, public_sid
 from idp.web import sessions
 from models import db
 from models.oauth_client import OAuthClient
-from models.oauth_grant import RefreshTokenFamily
 from models.session import BrowserSession
 
 # Genuine hints are accepted long after `exp` (an RP logs out whenever the user asks); a forged one never is.
@@ -99,16 +98,11 @@ def verify_hint(value: str) -> dict:
 def end_session(session: BrowserSession, reason: str = "rp_logout") -> list[backchannel.Outcome]:
     """Revoke the session and the grants made in it, then notify participating clients over the back channel."""
     subject = subject_of(session)
-    id_hash = session.id_hash
-    revoked = db.session.execute(
-        update(RefreshTokenFamily).where(RefreshTokenFamily.browser_session_id == id_hash,
-                                         RefreshTokenFamily.revoked_at.is_(None))
-        .values(revoked_at=clock.now(), revoked_reason="logout")
-    ).rowcount
-    audit.record("oauth:EndSession", actor=session.principal_arn, resource=session.principal_arn,
-                 decision="Allow", account_id=session.account_id,
-                 detail={"reason": reason, "grants_revoked": revoked, "sid": public_sid(id_hash)})
-    sessions.revoke(session, reason)  # commits the grants' revocation with it
+    id_hash, principal_arn, account_id = session.id_hash, session.principal_arn, session.account_id
+    revoked = sessions.revoke(session, reason)  # the grants made in the session end with it; commits
+    audit.record("oauth:EndSession", actor=principal_arn, resource=principal_arn, decision="Allow",
+                 account_id=account_id, detail={"reason": reason, "grants_revoked": revoked, "sid": public_sid(id_hash)},
+                 commit=True)
     return backchannel.notify(id_hash, subject.sub if subject else None)
 
 

@@ -21,7 +21,7 @@ from idp.keys import jwt, keystore, master_key
 from idp.oidc.roles import assumable_roles
 from idp.oidc.subjects import Subject, scope_claims
 
-ACCESS_TOKEN_TYP = "at+jwt"
+ACCESS_TOKEN_TYP = jwt.ACCESS_TOKEN.signed_typ  # one definition, the verifier's
 DEFAULT_ALG = "ES256"
 
 
