@@ -51,7 +51,8 @@ test: $(VENV)/.dev | $(CHROMIUM) $(NODE)
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check --select F,E9 idp models tests bench
+	$(BIN)/ruff check --select F,E9 idp models tests bench tools
+	$(BIN)/python tools/check_layers.py
 
 bench: $(VENV)/.dev | $(NODE) $(WRK)
 	$(BIN)/python bench/policy_eval.py

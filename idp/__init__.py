@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from idp import audit
-from idp.input_guard import refuse_nul
+from idp.endpoints.input_guard import refuse_nul
 from idp.json_input import JsonProvider
 from idp.clock import SYSTEM_CLOCK
 from idp.config import REPO_ROOT, Settings, load_settings
@@ -81,14 +81,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from idp.aws.api import blueprint as aws
-    from idp.authz.http import blueprint as authorize
-    from idp.iam.actions import register_all as register_iam_actions
-    from idp.sts.actions import register_all as register_sts_actions
-    from idp.health import blueprint as health
-    from idp.oidc.discovery import blueprint as discovery
-    from idp.oidc.server import init_provider
-    from idp.oidc.pages import blueprint as oidc_pages
-    from idp.oidc.views import blueprint as oidc
+    from idp.endpoints.authorize import blueprint as authorize
+    from idp.aws.iam import register_all as register_iam_actions
+    from idp.aws.sts import register_all as register_sts_actions
+    from idp.endpoints.health import blueprint as health
+    from idp.oidc.endpoints.discovery import blueprint as discovery
+    from idp.oidc.endpoints.server import init_provider
+    from idp.oidc.endpoints.pages import blueprint as oidc_pages
+    from idp.oidc.endpoints.views import blueprint as oidc
     from idp.web.mfa import blueprint as mfa
 
     app.register_blueprint(health)
@@ -106,13 +106,13 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(access_analyzer)
     app.register_blueprint(analyzer_pages)
-    from idp.oidc.end_session import blueprint as oidc_logout
+    from idp.oidc.endpoints.end_session import blueprint as oidc_logout
 
     app.register_blueprint(oidc_logout)
-    from idp.oidc.device_pages import blueprint as oidc_device
+    from idp.oidc.endpoints.device_pages import blueprint as oidc_device
 
     app.register_blueprint(oidc_device)
-    from idp.oidc.registration_api import blueprint as oidc_registration
+    from idp.oidc.endpoints.registration import blueprint as oidc_registration
 
     app.register_blueprint(oidc_registration)
     from idp.web.federation import blueprint as federation

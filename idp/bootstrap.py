@@ -17,7 +17,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from idp.config import Settings
 from idp.errors import ConfigError, IdpError
-from idp.iam.accounts import RootCredentials, add_root_access_key, create_account, open_secret, register_issuer
+from idp.iam.accounts import RootCredentials, add_root_access_key, create_account, register_issuer
+from idp.keys import open_secret
 from idp.iam.aws_managed import ensure_aws_managed_policies
 from idp.keys import keystore
 from models import db

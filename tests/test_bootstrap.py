@@ -43,7 +43,7 @@ def test_bootstrap_json_prints_the_root_credentials_once(runner, db, app_config)
 
 
 def test_bootstrap_creates_the_account_keys_and_own_oidc_provider(root, db, app):
-    from idp.iam.accounts import open_secret
+    from idp.keys import open_secret
     from models.access_key import AccessKey
     from models.account import Account
     from models.oidc_provider import OidcProvider

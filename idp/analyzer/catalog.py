@@ -1,7 +1,7 @@
 """The catalogue of actions, resource types and condition keys the analyzer knows.
 
 Bundled as one JSON file per service under `catalog/` (IAM, STS and Access
-Analyzer generated from botocore's models by `catalog_build.py`; the notes
+Analyzer generated from botocore's models by `tools/build_action_catalog.py`; the notes
 example and the global `aws:` keys written by hand). More services load from
 extra files in the same shape: `load_catalog(paths)`, the Flask setting
 `ANALYZER_CATALOG_FILES`, or any `*.json` in `<instance>/analyzer-catalog/`.

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
@@ -33,10 +33,10 @@ from idp.authz import sigv4
 from idp.authz.policy_store import authz_version
 from idp.authz.principals import Caller, root_principal, user_principal
 from idp.errors import AccessDenied, AuthenticationError
-from idp.iam.accounts import open_secret
+from idp.keys import open_secret
 from idp.policy import RequestPrincipal
-from idp.sts import sessions
-from idp.sts.session_tokens import SessionToken
+from idp.authz import sessions
+from idp.authz.session_tokens import SessionToken
 from models import db
 from models.access_key import AccessKey
 
@@ -62,6 +62,15 @@ class KnownKey:
 TEMPORARY_PREFIX = "ASIA"
 # AWS: GetSessionToken credentials "cannot call any STS API except AssumeRole or GetCallerIdentity".
 USER_SESSION_STS_ACTIONS = frozenset({"sts:AssumeRole", "sts:GetCallerIdentity"})
+
+
+def signed_request() -> sigv4.SignedRequest:
+    """The request as it arrived on the wire, for SigV4 verification."""
+    raw_uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
+    return sigv4.SignedRequest.from_parts(
+        request.method, raw_uri.split("?", 1)[0], request.environ.get("QUERY_STRING", ""),
+        [(k, v) for k, v in request.headers.items()], request.get_data(cache=True),
+    )
 
 
 def invalid_token() -> AuthenticationError:

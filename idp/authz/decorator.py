@@ -82,7 +82,7 @@ def require(action: str, *, resource: str | Resolver, context: Mapping | Resolve
         @functools.wraps(view)
         def wrapped(**kwargs):
             from idp.authz.resource_server import authorize_request, settle
-            from idp.aws.api import signed_request
+            from idp.authz.credentials import signed_request
             from idp.errors import AuthenticationError, IdpError
 
             token = bearer_token()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Mapping
 from idp.policy import PolicySet, PrincipalType, RequestPrincipal
 
 if TYPE_CHECKING:
-    from idp.sts.session_tokens import SessionToken
+    from idp.authz.session_tokens import SessionToken
 
 
 @dataclass(frozen=True)

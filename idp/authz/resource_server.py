@@ -177,7 +177,7 @@ def _result(caller: Caller, decision: Decision) -> AuthorizationResult:
 
 def _encoded(caller: Caller, decision: Decision) -> str | None:
     try:  # DecodeAuthorizationMessage arrives with the STS work; until then there is nothing to encode.
-        from idp.sts.authorization_messages import encode
+        from idp.authz.authorization_messages import encode
     except ImportError:
         return None
     return encode(decision)

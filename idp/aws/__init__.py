@@ -1,1 +1,1 @@
-"""AWS wire protocols (Query: form in, XML out; rest-json), shared by IAM, STS and the analyzer."""
+"""AWS protocols: the Query protocol (form in, XML out) and rest-json, with the IAM, STS and Access Analyzer actions as thin adapters over the services."""

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, g, request
 from sqlalchemy.exc import IntegrityError
 
 from idp import audit
-from idp.authz import credentials, sigv4
+from idp.authz import credentials
 from idp.authz.authorizer import authorize
 from idp.authz.policy_store import bump_authz_version
 from idp.authz.principals import Caller
@@ -107,19 +107,10 @@ def _render(error: IdpError) -> Response:
     return render_error(error, _namespace(), g.request_id)
 
 
-def signed_request() -> sigv4.SignedRequest:
-    """The request as it arrived on the wire, for SigV4 verification."""
-    raw_uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
-    return sigv4.SignedRequest.from_parts(
-        request.method, raw_uri.split("?", 1)[0], request.environ.get("QUERY_STRING", ""),
-        [(k, v) for k, v in request.headers.items()], request.get_data(cache=True),
-    )
-
-
 @blueprint.route("/", methods=["GET", "POST"])
 def query() -> Response:
     """Dispatch by `Version` and `Action`, authenticate, run, commit, render."""
-    signed = signed_request()  # reads the body before the form parser does
+    signed = credentials.signed_request()  # reads the body before the form parser does
     params = request.values.to_dict()
     name = params.get("Action")
     if not name:

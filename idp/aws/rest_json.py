@@ -21,7 +21,7 @@ from idp.analyzer import checks, validation
 from idp.authz import credentials
 from idp.authz.authorizer import authorize
 from idp.authz.principals import Caller
-from idp.aws.api import signed_request
+from idp.authz.credentials import signed_request
 from idp.errors import (
     AccessDenied, AuthenticationError, ClientError, Conflict, IdpError, MalformedPolicyDocument, NotFound,
     TooManyRequests, Unprocessable, ValidationError,

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from idp import clock
 from idp.errors import LimitExceeded, NotFound
-from idp.iam.accounts import new_secret_access_key, seal_secret
+from idp.iam.accounts import new_secret_access_key
+from idp.keys import seal_secret
 from models import db
 from models.access_key import AccessKey
 from models.ids import access_key_id as new_access_key_id

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from idp import clock
 from idp.errors import Conflict, ValidationError
 from idp.iam.passwords import hash_password
-from idp.keys import master_key
+from idp.keys import seal_secret
 from models import db
 from models.access_key import AccessKey
 from models.account import Account
@@ -42,16 +42,6 @@ def root_arn(account_id: str) -> str:
 def new_secret_access_key() -> str:
     """40 characters of base64, like AWS secret access keys."""
     return base64.b64encode(secrets.token_bytes(30)).decode()
-
-
-def seal_secret(access_key_id: str, secret: str) -> bytes:
-    """Encrypt a secret access key at rest, bound to its key id."""
-    return master_key().seal(secret.encode(), f"access-key:{access_key_id}")
-
-
-def open_secret(key: AccessKey) -> str:
-    """The plaintext secret of a stored access key (SigV4 needs it to verify)."""
-    return master_key().open(key.secret_encrypted, f"access-key:{key.access_key_id}").decode()
 
 
 def _unused_account_id() -> str:

@@ -26,7 +26,7 @@ MIN_LENGTH = 8  # our floor, whatever the account policy says (AWS's default pol
 MAX_LENGTH = 128
 MAX_REMEMBERED = 24  # the largest PasswordReusePrevention
 SYMBOLS = frozenset("!@#$%^&*()_+-=[]{}|'")
-COMMON_PASSWORDS_FILE = REPO_ROOT / "idp" / "web" / "common_passwords.txt"
+COMMON_PASSWORDS_FILE = REPO_ROOT / "idp" / "iam" / "common_passwords.txt"
 COMMON_MESSAGE = "Password is too common; choose a less predictable one"
 
 

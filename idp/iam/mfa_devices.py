@@ -1,4 +1,6 @@
-"""Virtual MFA devices: create (seed + QR code), enable for a user, resync, deactivate, delete, list.
+"""Virtual MFA devices: create (seed + QR code), assign to a user, deactivate, delete, list.
+
+Enabling and resyncing prove two codes through the shared factor check: `idp.signin.enrolment`.
 
 A device with `user` None and `enabled_at` set is the account root user's;
 with `enabled_at` None it is unassigned (as after CreateVirtualMFADevice or
@@ -16,7 +18,7 @@ from idp import clock
 from idp.iam.tags import Tag
 from idp.errors import ClientError, Conflict, DeleteConflict, LimitExceeded, NotFound
 from idp.iam import tags as tagging
-from idp.iam import factor_checks, totp
+from idp.iam import totp
 from models import db
 from models.account import Account
 from models.mfa import MfaDevice
@@ -103,29 +105,16 @@ def _by_serial(devices) -> list[MfaDevice]:
     return sorted(devices, key=lambda device: device.serial_number)
 
 
-def _prove(device: MfaDevice, user: User | None, code1: str, code2: str, *, surface: str, actor: str | None,
-           address: str | None) -> None:
-    # Through the shared factor check: throttled per device and per principal, once per time step.
-    who = factor_checks.Attempt(account_id=device.account_id, user_id=user.id if user is not None else None,
-                                actor=actor, surface=surface, address=address)
-    refusal = lambda: InvalidAuthenticationCode("Authentication code for device is not valid.")  # noqa: E731
-    if device.kind != "virtual":
-        factor_checks.refuse(device.account_id, actor, surface, refusal())
-    factor_checks.consecutive_codes(who, device, code1, code2, refusal=refusal)
-
-
-def enable(device: MfaDevice, user: User | None, code1: str, code2: str, *, surface: str = "iam:EnableMFADevice",
-           actor: str | None = None, address: str | None = None) -> None:
-    """Assign an unassigned virtual device to `user` (None: root) once it proves two consecutive codes.
-
-    InvalidAuthenticationCode when they are not; TooManyRequests while the
-    device's or the principal's factor checks back off (codes not checked then).
-    """
+def check_assignable(device: MfaDevice, user: User | None) -> None:
+    """EntityAlreadyExists when the device is in use; LimitExceeded when `user` (None: root) has the most devices."""
     if device.is_enabled:
         raise Conflict("MFA Device is already in use.")
     if len(owned(device.account_id, user)) >= MAX_DEVICES_PER_USER:
         raise LimitExceeded(f"Cannot exceed quota for MFADevicesPerUser: {MAX_DEVICES_PER_USER}.")
-    _prove(device, user, code1, code2, surface=surface, actor=actor, address=address)
+
+
+def assign(device: MfaDevice, user: User | None) -> None:
+    """Enable the device for `user` (None: root); its codes were proved by the caller (`idp.signin.enrolment`)."""
     device.user = user
     device.enabled_at = clock.now()
 
@@ -137,12 +126,6 @@ def assigned(account_id: str, serial: str, user: User | None) -> MfaDevice:
     if not (device.is_enabled and owner_matches):
         raise NotFound("MFA Device invalid for user.")
     return device
-
-
-def resync(device: MfaDevice, code1: str, code2: str, *, actor: str | None = None,
-           address: str | None = None) -> None:
-    """Re-anchor an enabled device on two consecutive codes (the last used step moves forward), throttled."""
-    _prove(device, device.user, code1, code2, surface="iam:ResyncMFADevice", actor=actor, address=address)
 
 
 def deactivate(device: MfaDevice) -> None:

@@ -1,36 +1,11 @@
-"""IAM names, paths and ARNs with AWS's constraints (from the IAM API model)."""
+"""IAM names, paths and ARNs: AWS's patterns (from the IAM API model) and how an ARN is built.
+The Query adapters read parameters against these patterns in `idp.aws.iam.names`."""
 from __future__ import annotations
-
-from idp.aws import params
-from idp.errors import ValidationError
 
 NAME_PATTERN = r"[\w+=,.@-]+"
 PATH_PATTERN = r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)"
 PATH_PREFIX_PATTERN = r"\u002F[\u0021-\u007F]*"
 POLICY_ARN_PATTERN = r"arn:[\w+=/,.@-]+:iam::(aws|\d{12}):policy/[\w+=/,.@-]+"
-
-
-def name(values: params.Params, key: str, *, max_len: int = 64, required: bool = True) -> str | None:
-    """A user, group, role or policy name."""
-    return params.string(values, key, required=required, min_len=1, max_len=max_len, pattern=NAME_PATTERN)
-
-
-def path(values: params.Params, key: str = "Path") -> str:
-    """An IAM path: `/` or `/division/team/`; default `/`."""
-    return params.string(values, key, min_len=1, max_len=512, pattern=PATH_PATTERN) or "/"
-
-
-def path_prefix(values: params.Params) -> str:
-    """The `PathPrefix` filter of List* actions; default `/`."""
-    return params.string(values, "PathPrefix", min_len=1, max_len=512, pattern=PATH_PREFIX_PATTERN) or "/"
-
-
-def policy_arn(values: params.Params, key: str = "PolicyArn", *, required: bool = True) -> str | None:
-    """A managed policy ARN."""
-    value = params.string(values, key, required=required, min_len=20, max_len=2048)
-    if value is not None and not params._compiled(POLICY_ARN_PATTERN).fullmatch(value):
-        raise ValidationError(f"ARN {value} is not valid.", code="InvalidInput")
-    return value
 
 
 def arn(account_id: str, kind: str, entity_path: str, entity_name: str) -> str:

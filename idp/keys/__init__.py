@@ -18,6 +18,16 @@ def master_key() -> MasterKey:
     return current_app.extensions["idp.master_key"]
 
 
+def seal_secret(access_key_id: str, secret: str) -> bytes:
+    """Encrypt a secret access key at rest, bound to its key id."""
+    return master_key().seal(secret.encode(), f"access-key:{access_key_id}")
+
+
+def open_secret(key) -> str:
+    """The plaintext secret of a stored access key (`models.access_key.AccessKey`; SigV4 needs it to verify)."""
+    return master_key().open(key.secret_encrypted, f"access-key:{key.access_key_id}").decode()
+
+
 def sign_token(claims: dict, alg: str = "ES256", *, typ: str = "JWT") -> str:
     """Sign claims with the current key of `alg`."""
     loaded = keystore().signing_key(alg)

@@ -1,1 +1,2 @@
-"""OpenID Connect provider endpoints (Authlib underneath)."""
+"""OpenID Connect provider services: clients, APIs, grants, consent, token minting, logout, exchange.
+The HTTP endpoints that call them live in `idp.oidc.endpoints`."""

@@ -10,14 +10,13 @@ upstream federation, whose sign-ins end there), the device verification page,
 token exchange (the subject token's account) and the redemption of codes,
 device codes and refresh tokens (an operator may narrow the list later).
 
-The same boundary holds at STS: `web_identity_admitted` says whether one of
-our tokens is accepted by an IAM OIDC provider of another account than its
-subject's (AssumeRoleWithWebIdentity, and so the derived `roles` claim).
+The same boundary holds at STS: `idp.sts.web_identity.web_identity_admitted`
+says whether one of our tokens is accepted by an IAM OIDC provider of another
+account than its subject's (AssumeRoleWithWebIdentity, and so the derived
+`roles` claim).
 """
 from __future__ import annotations
 
-from flask import g, has_request_context
-from sqlalchemy import select
 
 from idp import audit
 from idp.errors import AccessDenied, ValidationError
@@ -44,29 +43,6 @@ def require(client, account_id: str | None, *, actor: str | None, surface: str) 
                  account_id=account_id if isinstance(account_id, str) else None,
                  detail={"surface": surface, "client_account": client.account_id}, commit=True)
     raise AccountNotAdmitted(client.client_id, str(account_id))
-
-
-def web_identity_admitted(role_account_id: str, token_account: object, audience: str, *, provider_arn: str) -> bool:
-    """Whether an IAM OIDC provider of `role_account_id` accepts one of our tokens.
-
-    Always for a token of a principal of that account; for another account's
-    principal only when the token's audience is a client of the role's account
-    that admits the principal's account (adding a client id to a provider never
-    hands an account another account's principals; a trust policy narrows
-    further with `<provider-url>:account`). A refusal is noted for the audit
-    log the AWS adapter writes, refused or not.
-    """
-    if token_account == role_account_id:
-        return True
-    client = db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == audience))
-    if client is not None and client.account_id == role_account_id and admits(client, token_account):
-        return True
-    if has_request_context():
-        g.setdefault("audit_decisions", []).append(
-            {"actor": provider_arn, "action": "oauth:AccountNotAdmitted", "resource": audience, "decision": "Deny",
-             "account_id": role_account_id,
-             "detail": {"surface": "web_identity", "token_account": str(token_account)[:32]}})
-    return False
 
 
 def checked_accounts(values: list[str] | tuple[str, ...] | None, own_account: str) -> list[str] | None:

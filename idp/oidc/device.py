@@ -3,7 +3,7 @@
 Only hashes of device and user codes are stored. User codes are 8 letters
 from a 20-consonant alphabet (RFC 8628 6.1: ~34.5 bits, no vowels so no
 words), typed case- and dash-insensitively; guessing is throttled at the
-verification page (`idp.oidc.device_pages`). Each poll is committed even when
+verification page (`idp.oidc.endpoints.device_pages`). Each poll is committed even when
 it is refused, so `slow_down` (interval + 5 s, 3.5) holds across instances.
 A device code is redeemed by one `UPDATE ... WHERE status = 'approved'`, so
 one of concurrent polls wins; presenting it again revokes the grant it made.

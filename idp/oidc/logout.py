@@ -18,9 +18,9 @@ from idp import audit
 from idp.errors import InvalidLogoutRequest
 from idp.keys import jwt, keystore
 from idp.oidc import backchannel
-from idp.oidc.authorize import subject_of
+from idp.oidc.subjects import subject_of
 from idp.oidc.tokens import issuer, public_sid
-from idp.web import sessions
+from idp.signin import sessions
 from models import db
 from models.oauth_client import OAuthClient
 from models.session import BrowserSession

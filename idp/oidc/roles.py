@@ -12,7 +12,7 @@ many roles only carries those trusting this client.
 
 Accounts are a boundary here as at sign-in: a provider of an account other
 than the subject's accepts the token only through a client of its own account
-that admits the subject's account (`idp.oidc.admission.web_identity_admitted`,
+that admits the subject's account (`idp.sts.web_identity.web_identity_admitted`,
 applied inside `verify_web_identity`, so this claim and STS cannot disagree),
 and the subject's account is the condition key `<provider-url>:account`.
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from idp.clock import as_utc
 from idp.federation.claims import upstream_claim
 from idp.iam.accounts import root_arn
 from models import db
@@ -61,3 +62,11 @@ def subject_exists(account_id: str, user_pk: int | None) -> bool:
     if user_pk is None:
         return True
     return db.session.scalar(select(User.id).where(User.id == user_pk, User.account_id == account_id)) is not None
+
+
+def subject_of(session) -> Subject | None:
+    """The session's principal as a token subject: an IAM user or the account's root user."""
+    if session.user_id is None and session.principal_arn != root_arn(session.account_id):
+        return None  # a federated sign-in not linked to a local user yet
+    return Subject(session.account_id, session.user_id, session.principal_arn, as_utc(session.auth_time),
+                   tuple(session.amr or ()), session.acr, session.id_hash)

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
 from idp import json_input
@@ -33,10 +33,10 @@ from idp.authz.liveness import grant_is_live
 from idp.errors import ClientError
 from idp.iam.oidc_providers import LOOPBACK_HOSTS
 from idp.keys import jwt, keystore
-from idp.oidc.admission import web_identity_admitted
 from idp.policy import PrincipalType, RequestPrincipal
 from idp.sts.jwks_cache import JwksUnavailable, VerificationKey, jwks_cache
 from models import db
+from models.oauth_client import OAuthClient, admits
 from models.oidc_provider import OidcProvider
 
 TAGS_CLAIM = "https://aws.amazon.com/tags"
@@ -285,3 +285,26 @@ def _source_identity(claim: object) -> str | None:
     if not isinstance(claim, str) or not re.fullmatch(r"[\w+=,.@-]{2,64}", claim, re.ASCII):
         raise InvalidIdentityToken(f"The {SOURCE_IDENTITY_CLAIM} claim must be a string of 2 to 64 characters.")
     return claim
+
+
+def web_identity_admitted(role_account_id: str, token_account: object, audience: str, *, provider_arn: str) -> bool:
+    """Whether an IAM OIDC provider of `role_account_id` accepts one of our tokens.
+
+    Always for a token of a principal of that account; for another account's
+    principal only when the token's audience is a client of the role's account
+    that admits the principal's account (adding a client id to a provider never
+    hands an account another account's principals; a trust policy narrows
+    further with `<provider-url>:account`). A refusal is noted for the audit
+    log the AWS adapter writes, refused or not.
+    """
+    if token_account == role_account_id:
+        return True
+    client = db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == audience))
+    if client is not None and client.account_id == role_account_id and admits(client, token_account):
+        return True
+    if has_request_context():
+        g.setdefault("audit_decisions", []).append(
+            {"actor": provider_arn, "action": "oauth:AccountNotAdmitted", "resource": audience, "decision": "Deny",
+             "account_id": role_account_id,
+             "detail": {"surface": "web_identity", "token_account": str(token_account)[:32]}})
+    return False

@@ -17,12 +17,14 @@ from sqlalchemy import select
 from idp import audit
 from idp.authz.authorizer import authorize
 from idp.authz.policy_store import bump_authz_version
-from idp.web.callers import caller_for
+from idp.signin.callers import caller_for
 from idp.errors import AccessDenied, ValidationError
 from idp.iam import access_keys
 from idp.iam.accounts import root_arn
 from idp.iam.login_profiles import PasswordPolicyViolation
-from idp.web import sessions, signin, throttle
+from idp.signin import sessions
+from idp.signin import passwords as signin
+from idp.signin import throttle
 from idp.web.recent_auth import recent_auth_required
 from idp.web.views import MISMATCH, blueprint
 from models import db

@@ -16,7 +16,7 @@ from idp.analyzer import graph as access_graph
 from idp.analyzer.render import to_svg
 from idp.authz.authorizer import authorize
 from idp.errors import IdpError
-from idp.web.callers import caller_for
+from idp.signin.callers import caller_for
 from models import db
 
 blueprint = Blueprint("analyzer_pages", __name__)
@@ -35,7 +35,7 @@ def _render(error: IdpError) -> Response:
 @blueprint.get("/analyzer/graph")
 def graph_page() -> Response | str:
     """Who can reach what in the signed-in account, as an SVG picture."""
-    from idp.web import sessions
+    from idp.signin import sessions
 
     session = sessions.current()
     if session is None:

@@ -12,9 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from idp import audit
 from idp.errors import AccessDenied, IdpError, NotFound
 from idp.federation import identities, registry, relying_party
-from idp.web import sessions, signin, throttle
+from idp.signin import sessions
+from idp.signin import passwords as signin
+from idp.signin import throttle
 from idp.web.errors import render_error
-from idp.web.urls import safe_next
+from idp.signin.urls import safe_next
 from models import db
 from models.federation import FederatedIdentity
 from models.session import BrowserSession

@@ -15,7 +15,8 @@ from flask import Blueprint, request
 from sqlalchemy import select
 
 from idp.errors import AccessDenied, IdpError
-from idp.iam import factor_checks, recovery_codes
+from idp.iam import recovery_codes
+from idp.signin import factor_checks
 from models import db
 from models.account import Account
 from models.mfa import MfaDevice

@@ -16,7 +16,9 @@ from flask import flash, redirect, render_template, request, session, url_for
 from idp import audit
 from idp.errors import AccessDenied, ClientError, Conflict, TooManyRequests, ValidationError
 from idp.iam import mfa_devices, names, recovery_codes, totp
-from idp.web import passkeys, sessions
+from idp.signin import enrolment as device_enrolment
+from idp.signin import passkeys
+from idp.signin import sessions
 from idp.web.mfa import Owner, blueprint, devices, owner_of
 from idp.web.recent_auth import recent_auth_required
 from models import db
@@ -135,7 +137,7 @@ def totp_confirm():
     if device is None:
         return _page(owner, status=400, message="There is no authenticator app waiting to be confirmed.")
     try:
-        mfa_devices.enable(device, owner.user, request.form.get("code1", "").strip(),
+        device_enrolment.enable(device, owner.user, request.form.get("code1", "").strip(),
                            request.form.get("code2", "").strip(), surface="web:totp-enrolment", actor=owner.arn,
                            address=request.remote_addr)
     except TooManyRequests:

@@ -1,11 +1,11 @@
 """/login/mfa (the second factor of a pending sign-in) and passwordless passkey sign-in.
 
-The pending sign-in (`idp.web.pending`) holds a principal whose password
+The pending sign-in (`idp.signin.pending`) holds a principal whose password
 passed. It finishes with amr "otp" for a TOTP code, "hwk"/"swk" for a
 passkey, or only "mfa" for a recovery code (a recovery code is not a
 one-time password from a device; the audit detail says a code was spent).
 Every code and passkey goes through the shared factor check
-(`idp.iam.factor_checks`): throttled per principal, device and address with
+(`idp.signin.factor_checks`): throttled per principal, device and address with
 STS and IAM, once per TOTP step, every refusal audited as `mfa_failed`.
 """
 from __future__ import annotations
@@ -17,10 +17,13 @@ from flask import Response, redirect, render_template, request, url_for
 
 from idp import audit
 from idp.errors import AccessDenied, TooManyRequests
-from idp.iam import factor_checks, recovery_codes
-from idp.web import passkeys, pending, sessions
+from idp.iam import recovery_codes
+from idp.signin import factor_checks
+from idp.signin import passkeys
+from idp.signin import pending
+from idp.signin import sessions
 from idp.web.mfa import Owner, blueprint, devices, factor_attempt, factors, owner_by_id
-from idp.web.urls import safe_next
+from idp.signin.urls import safe_next
 from models import db
 
 GENERIC_FAILURE = "That code is not valid. Try again."

@@ -6,7 +6,7 @@ codes, access keys, removing a device) is wrapped in `recent_auth_required`:
 the session's sign-in must be at most `RECENT_AUTH_SECONDS` old, or the same
 request carries the current password (`reauth_password`, the password
 form's throttle key) or a current authenticator code (`reauth_code`, the
-shared factor check of `idp.iam.factor_checks`). Otherwise nothing is
+shared factor check of `idp.signin.factor_checks`). Otherwise nothing is
 written: the refusal is audited (`recent_auth_required`) and answered with
 a page asking to confirm (401), or a 401 JSON error naming that page for the
 passkey ceremony endpoints. Confirming at `/account/reauthenticate` steps the
@@ -28,10 +28,12 @@ from flask import jsonify, redirect, render_template, request, url_for
 
 from idp import audit, clock
 from idp.errors import AccessDenied, TooManyRequests
-from idp.iam import factor_checks
-from idp.web import sessions, signin, throttle
+from idp.signin import factor_checks
+from idp.signin import sessions
+from idp.signin import passwords as signin
+from idp.signin import throttle
 from idp.web.mfa import Owner, devices, factor_attempt, owner_of, wants_json
-from idp.web.urls import safe_next
+from idp.signin.urls import safe_next
 from idp.web.views import blueprint
 from models import db
 from models.session import BrowserSession

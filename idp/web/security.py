@@ -6,16 +6,15 @@ http on a loopback host (browsers refuse a `__Host-` cookie without
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from idp.errors import ClientError
+from idp.signin.cookies import cookie_policy
 from idp.web.errors import render_error
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 # Not browser forms: the AWS Query API and the authorizer are SigV4/JSON, and
 # the OAuth endpoints under /oauth2/ authenticate clients themselves.
 CSRF_EXEMPT_PREFIXES = ("/oauth2/",)
@@ -29,28 +28,6 @@ CSP = (
 CSRF_MESSAGE = "The form was not sent from this site or has expired. Reload the page and try again."
 
 csrf = CSRFProtect()
-
-
-@dataclass(frozen=True)
-class CookiePolicy:
-    """How the session cookies are named and flagged for this issuer."""
-
-    secure: bool
-
-    def name(self, base: str) -> str:
-        """`__Host-<base>` when Secure, `<base>` on loopback http."""
-        return f"__Host-{base}" if self.secure else base
-
-
-def cookie_policy(issuer: str) -> CookiePolicy:
-    """Secure cookies unless the issuer is plain http on a loopback host."""
-    parts = urlsplit(issuer)
-    return CookiePolicy(secure=not (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS))
-
-
-def current_cookie_policy() -> CookiePolicy:
-    """The cookie policy of the running app."""
-    return current_app.extensions["idp.cookie_policy"]
 
 
 def init_app(app: Flask) -> None:

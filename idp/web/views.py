@@ -14,9 +14,12 @@ from werkzeug.routing import BuildError
 from idp import audit
 from idp.errors import IdpError, TooManyRequests
 from idp.iam.login_profiles import PasswordPolicyViolation
-from idp.web import pending, sessions, signin, throttle
+from idp.signin import pending
+from idp.signin import sessions
+from idp.signin import passwords as signin
+from idp.signin import throttle
 from idp.web.errors import render_error
-from idp.web.urls import safe_next
+from idp.signin.urls import safe_next
 from models import db
 from models.user import User
 

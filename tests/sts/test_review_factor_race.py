@@ -1,6 +1,6 @@
 """Review (issue 13 class 4): the shared factor throttle is a check-then-count, so concurrent guesses all get checked.
 
-idp.iam.factor_checks.attempt reads the counters (throttle.check), verifies, then counts the failure: N requests
+idp.signin.factor_checks.attempt reads the counters (throttle.check), verifies, then counts the failure: N requests
 sent at once all pass the check before any failure is written, so each back-off window admits a burst of guesses
 instead of one (24 parallel wrong codes: about 20 were checked where 6 are sequentially; against gunicorn
 with 2 workers x 4 threads, 48 at once: 9 checked). The test widens the window (a slow code check, as under

@@ -112,7 +112,7 @@ def test_decode_authorization_message(app, live_server, root, make_user, other_a
     from idp.authz.authorizer import decide
     from idp.authz.principals import Caller, user_principal
     from idp.iam import users
-    from idp.sts.authorization_messages import encode
+    from idp.authz.authorization_messages import encode
 
     make_user("denied", deny("s3:GetObject"))
     reader = make_user("reader", allow("sts:DecodeAuthorizationMessage"))

@@ -88,7 +88,7 @@ def test_revoking_older_sessions_by_token_issue_time(live_server, iam, session):
 
 
 def test_tampered_expired_and_mismatched_tokens_are_refused(app, live_server, root, session):
-    from idp.sts.session_tokens import SessionToken, open_token, seal
+    from idp.authz.session_tokens import SessionToken, open_token, seal
 
     keys = session()
     tampered = keys.session_token[:40] + ("A" if keys.session_token[40] != "A" else "B") + keys.session_token[41:]

@@ -155,7 +155,7 @@ def test_a_session_without_a_user_that_is_not_root_gets_no_root_powers(client, r
     # What a federated sign-in not linked to a user will look like: user None, a non-root ARN.
     from flask import Response
 
-    from idp.web import sessions
+    from idp.signin import sessions
 
     with app.test_request_context("/login", method="POST"):
         sessions.start(account_id=root.account_id, user=None, amr=["fed"], acr=sessions.ACR_PASSWORD,

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from idp.errors import AccessDenied
-from idp.web.callers import caller_for
+from idp.signin.callers import caller_for
 from models.session import BrowserSession
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

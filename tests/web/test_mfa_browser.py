@@ -99,11 +99,12 @@ def test_enrol_totp_on_the_account_page_and_sign_in_with_it(browser, site, root,
 
 def test_wrong_code_in_the_browser_shows_the_generic_message(browser, site, root, iam, alice, clock, db):
     from idp.iam import mfa_devices, totp
+    from idp.signin import enrolment
     from models.user import User
 
     user = db.session.query(User).filter_by(name="alice").one()
     created = mfa_devices.create(root.account_id, "alice", "/", [])
-    mfa_devices.enable(created.device, user, totp.code_at_step(created.seed, totp.step_at(clock.now()) - 1),
+    enrolment.enable(created.device, user, totp.code_at_step(created.seed, totp.step_at(clock.now()) - 1),
                        totp.code_at_step(created.seed, totp.step_at(clock.now())))
     db.session.commit()
     context = browser.new_context()

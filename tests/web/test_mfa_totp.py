@@ -39,7 +39,7 @@ def code(secret: str, clock: FixedClock, steps: int = 0) -> str:
 
 def session_of(browser: requests.Session, db):
     """The browser_sessions row of this browser's session cookie."""
-    from idp.web.sessions import hash_id
+    from idp.signin.sessions import hash_id
     from models.session import BrowserSession
 
     db.session.expire_all()

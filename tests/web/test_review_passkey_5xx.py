@@ -1,7 +1,7 @@
 """Review (issue 13 class 11): a passkey assertion whose userHandle is not base64url answers 500.
 
 py_webauthn's parse_authentication_credential_json lets binascii.Error / ValueError out of the
-userHandle field (other fields become InvalidAuthenticationResponse); idp.web.passkeys._device_for
+userHandle field (other fields become InvalidAuthenticationResponse); idp.signin.passkeys._device_for
 catches only WebAuthnException. Both assertion endpoints parse before anything else.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Review (issue 13 class 4): passwordless passkey sign-in is the one factor surface outside the shared throttle.
 
 Every other check of alice's factors (/login/mfa codes and passkeys, re-authentication, STS, IAM) goes
-through idp.iam.factor_checks and waits while her principal's counter backs off; POST /login/passkey/verify
+through idp.signin.factor_checks and waits while her principal's counter backs off; POST /login/passkey/verify
 calls passkeys.authenticate directly: it neither consults nor counts that counter (nor the device's), and
 its refusals are audited as signin_failed without the principal.
 """

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from idp.clock import FixedClock
-from idp.web.sessions import hash_id
+from idp.signin.sessions import hash_id
 from models.audit import AuditEvent
 from models.session import BrowserSession
 from tests.support.signin import DEFAULT_PASSWORD, client_login, create_user_with_password, csrf_token, stored

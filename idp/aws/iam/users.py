@@ -1,0 +1,99 @@
+"""CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, TagUser, UntagUser, ListUserTags."""
+from __future__ import annotations
+
+from idp.aws import params
+from idp.aws.api import Call, query_action
+from idp.iam import policies, users
+from idp.aws.iam import names
+from idp.iam import tags as tagging
+from idp.aws.iam.shapes import page, user_shape
+
+
+@query_action("iam", "CreateUser")
+def create_user(call: Call) -> dict:
+    p = call.params
+    name, path = names.name(p, "UserName"), names.path(p)
+    new_tags = params.tags(p)
+    boundary_arn = names.policy_arn(p, "PermissionsBoundary", required=False)
+    context = tagging.request_keys(new_tags)
+    if boundary_arn:
+        context["iam:PermissionsBoundary"] = boundary_arn
+    call.authorize(names.arn(call.account_id, "user", path, name), context=context)
+    boundary = policies.get_attachable(call.account_id, boundary_arn) if boundary_arn else None
+    return {"User": user_shape(users.create(call.account_id, name, path, new_tags, boundary))}
+
+
+@query_action("iam", "GetUser")
+def get_user(call: Call) -> dict:
+    name = names.name(call.params, "UserName", max_len=128, required=False)
+    if name is None:
+        # No name: the caller itself (the root user too, as AWS answers it).
+        call.authorize(call.caller.arn)
+        if call.caller.is_root:
+            return {"User": {"UserId": call.account_id, "Arn": call.caller.arn, "CreateDate": _account_created(call)}}
+        name = call.caller.principal.username
+    user = users.find(call.account_id, name)
+    call.authorize(user.arn if user else users.resource_arn(call.account_id, name))
+    return {"User": user_shape(user or users.get(call.account_id, name))}
+
+
+def _account_created(call: Call):
+    from models import db
+    from models.account import Account
+
+    return db.session.get(Account, call.account_id).created_at
+
+
+@query_action("iam", "ListUsers")
+def list_users(call: Call) -> dict:
+    prefix = names.path_prefix(call.params)
+    call.authorize(names.arn(call.account_id, "user", prefix, "*"))
+    found = users.listed(call.account_id, prefix)
+    return page(call.params, found, "Users", lambda u: user_shape(u, full=False), key=lambda u: u.name_lower)
+
+
+@query_action("iam", "UpdateUser")
+def update_user(call: Call) -> None:
+    p = call.params
+    name = names.name(p, "UserName", max_len=128)
+    new_name = names.name(p, "NewUserName", required=False)
+    new_path = params.string(p, "NewPath", min_len=1, max_len=512, pattern=names.PATH_PATTERN)
+    call.authorize(users.resource_arn(call.account_id, name))
+    users.update(users.get(call.account_id, name), new_name, new_path)
+
+
+@query_action("iam", "DeleteUser")
+def delete_user(call: Call) -> None:
+    name = names.name(call.params, "UserName", max_len=128)
+    call.authorize(users.resource_arn(call.account_id, name))
+    users.delete(users.get(call.account_id, name))
+
+
+@query_action("iam", "TagUser")
+def tag_user(call: Call) -> None:
+    name = names.name(call.params, "UserName", max_len=128)
+    new_tags = params.tags(call.params)
+    if not new_tags:
+        params.string(call.params, "Tags", required=True)
+    user = users.find(call.account_id, name)
+    context = {**tagging.request_keys(new_tags), **tagging.resource_keys(user.tags if user else None)}
+    call.authorize(users.resource_arn(call.account_id, name), context=context)
+    users.tag(users.get(call.account_id, name), new_tags)
+
+
+@query_action("iam", "UntagUser")
+def untag_user(call: Call) -> None:
+    name = names.name(call.params, "UserName", max_len=128)
+    keys = params.member_list(call.params, "TagKeys", required=True, max_items=50, min_len=1, max_len=128)
+    user = users.find(call.account_id, name)
+    context = {**tagging.tag_keys_only(keys), **tagging.resource_keys(user.tags if user else None)}
+    call.authorize(users.resource_arn(call.account_id, name), context=context)
+    users.untag(users.get(call.account_id, name), keys)
+
+
+@query_action("iam", "ListUserTags")
+def list_user_tags(call: Call) -> dict:
+    name = names.name(call.params, "UserName", max_len=128)
+    call.authorize(users.resource_arn(call.account_id, name))
+    user = users.get(call.account_id, name)
+    return page(call.params, user.tags or [], "Tags", lambda tag: tag)

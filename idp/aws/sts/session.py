@@ -1,0 +1,61 @@
+"""GetSessionToken, GetCallerIdentity, GetAccessKeyInfo, DecodeAuthorizationMessage."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from idp.aws import params
+from idp.aws.api import Call, query_action
+from idp.errors import AccessDenied
+from idp.sts import sessions
+from idp.authz import authorization_messages
+from idp.aws.sts.assume_role import SERIAL_PATTERN, proven_mfa
+from idp.authz.session_tokens import account_of_key_id
+from models import db
+from models.access_key import AccessKey
+
+MIN_DURATION, DEFAULT_DURATION, MAX_DURATION = 900, 43200, 129600
+ROOT_MAX_DURATION = 3600
+
+
+@query_action("sts", "GetSessionToken", public=True)
+def get_session_token(call: Call) -> dict:
+    # AWS: no permission is needed (and none can be denied): it only authenticates the caller with MFA.
+    p = call.params
+    duration = params.integer(p, "DurationSeconds", min_value=MIN_DURATION, max_value=MAX_DURATION,
+                              default=DEFAULT_DURATION)
+    serial = params.string(p, "SerialNumber", min_len=9, max_len=256, pattern=SERIAL_PATTERN)
+    code = params.string(p, "TokenCode", min_len=6, max_len=6, pattern=r"[\d]*")
+    caller = call.caller
+    if caller.session is not None:
+        raise AccessDenied("Cannot call GetSessionToken with session credentials")
+    if caller.is_root:
+        duration = min(duration, ROOT_MAX_DURATION)  # AWS shortens root sessions silently
+    mfa_time = proven_mfa(call, serial, code)
+    return {"Credentials": sessions.issue_user_session(caller, duration, mfa_time).as_shape()}
+
+
+@query_action("sts", "GetCallerIdentity", public=True)
+def get_caller_identity(call: Call) -> dict:
+    principal = call.caller.principal
+    return {"UserId": principal.user_id or call.account_id, "Account": call.account_id, "Arn": principal.arn}
+
+
+@query_action("sts", "GetAccessKeyInfo")
+def get_access_key_info(call: Call) -> dict:
+    key_id = params.string(call.params, "AccessKeyId", required=True, min_len=16, max_len=128, pattern=r"[\w]*")
+    call.authorize("*")
+    account = None
+    if not key_id.startswith("ASIA"):
+        account = db.session.scalar(select(AccessKey.account_id).where(AccessKey.access_key_id == key_id))
+    # Like AWS, an id that names no stored key still decodes to the account its bits encode.
+    return {"Account": account or account_of_key_id(key_id)}
+
+
+@query_action("sts", "DecodeAuthorizationMessage")
+def decode_authorization_message(call: Call) -> dict:
+    encoded = params.string(call.params, "EncodedMessage", required=True, min_len=1, max_len=10240)
+    call.authorize("*")
+    decoded = authorization_messages.decode(encoded, call.account_id)
+    return {"DecodedMessage": json.dumps(decoded, separators=(",", ":"))}

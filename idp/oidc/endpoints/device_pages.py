@@ -1,0 +1,92 @@
+"""The device flow's verification page (RFC 8628 3.3): `GET|POST /device`, `POST /device/decision`.
+
+The user signs in, types (or brings in `verification_uri_complete`) the user
+code, sees which application on which scopes asks, and allows or denies.
+Both forms carry a CSRF token (they are outside `/oauth2/`). Wrong codes count
+against the browser session and the source address with the sign-in
+throttle's exponential back-off, so 34 bits of user code cannot be searched.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+
+from idp.errors import ClientError, IdpError
+from idp.oidc import admission, device
+from idp.oidc.subjects import subject_of
+from idp.signin import sessions
+from idp.signin import throttle
+from idp.web.errors import render_error
+from models import db
+
+blueprint = Blueprint("oidc_device", __name__)
+
+GUESS_RULE = throttle.Rule(free_failures=5, cap=throttle.USER_RULE.cap)
+
+
+@blueprint.errorhandler(IdpError)
+def _render(error: IdpError) -> Response:
+    db.session.rollback()
+    return render_error(error)
+
+
+@blueprint.get("/device")
+def verification() -> Response:
+    """The code entry form, pre-filled from `verification_uri_complete`."""
+    session = sessions.current()
+    if session is None:
+        return sessions.login_redirect(request.full_path.rstrip("?"))
+    return _page("device.html", user_code=request.args.get("user_code", "")[:32])
+
+
+@blueprint.post("/device")
+def enter_code() -> Response:
+    """Look the code up (throttled) and show what the device asks for."""
+    session = sessions.current()
+    if session is None:
+        return sessions.login_redirect("/device")
+    row = _lookup(session, request.form.get("user_code", ""))
+    subject = subject_of(session)
+    if subject is not None:
+        _admitted(row, subject)
+    return _page("device_confirm.html", client=row.client, scopes=row.scope.split(),
+                 user_code=request.form.get("user_code", ""))
+
+
+@blueprint.post("/device/decision")
+def decision() -> Response:
+    """Allow or deny the device; the device's next poll gets tokens or access_denied."""
+    session = sessions.current()
+    if session is None:
+        return sessions.login_redirect("/device")
+    answer = request.form.get("decision")
+    if answer not in ("allow", "deny"):
+        raise ClientError("The form must answer allow or deny.")
+    subject = subject_of(session)
+    if subject is None:
+        raise ClientError("Finish linking your account before authorizing a device.")
+    row = _lookup(session, request.form.get("user_code", ""))
+    _admitted(row, subject)
+    device.decide(row, session, subject, approve=answer == "allow")
+    return _page("device_done.html", client=row.client, approved=answer == "allow")
+
+
+def _admitted(row, subject) -> None:
+    """Accounts are a boundary: a principal of an account the device's client does not admit can neither see
+    nor answer its request (audited; the request stays pending for someone who may)."""
+    admission.require(row.client, subject.account_id, actor=subject.principal_arn, surface="device")
+
+
+def _lookup(session, typed: str):
+    keys = [f"device-ip:{request.remote_addr or 'unknown'}", f"device-session:{session.id_hash[:32]}"]
+    throttle.check(keys)
+    row = device.pending(typed)
+    if row is None:
+        for key in keys:
+            throttle.failed(key, GUESS_RULE)
+        db.session.commit()
+        raise ClientError("That code is not valid. Check the code shown on your device and try again.")
+    return row
+
+
+def _page(template: str, **context) -> Response:
+    return Response(render_template(template, **context), mimetype="text/html")
