@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from idp.aws import params
 from idp.errors import ValidationError
-from idp.iam.names import NAME_PATTERN, PATH_PATTERN, PATH_PREFIX_PATTERN, POLICY_ARN_PATTERN
+from idp.iam.names import NAME_PATTERN, PATH_PATTERN, PATH_PREFIX_PATTERN, POLICY_ARN_PATTERN, arn  # noqa: F401 (one import for the adapters)
 
 
 def name(values: params.Params, key: str, *, max_len: int = 64, required: bool = True) -> str | None:
