@@ -10,7 +10,7 @@ from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from idp import audit
+from idp import work
 from idp.endpoints.input_guard import refuse_nul
 from idp.json_input import JsonProvider
 from idp.clock import SYSTEM_CLOCK
@@ -54,6 +54,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     Migrate(app, db, directory=MIGRATIONS_DIR, compare_type=True, render_as_batch=True)
     _register_blueprints(app)
     _register_request_hooks(app, settings)
+    # One unit of work per request: every view commits (or rolls back) in exactly one place.
+    for endpoint, view in list(app.view_functions.items()):
+        app.view_functions[endpoint] = work.transactional(view)
 
     from idp.cli import idp_cli
 
@@ -142,7 +145,6 @@ def _register_request_hooks(app: Flask, settings: Settings) -> None:
                     state["bootstrapped"] = True
 
     app.before_request(refuse_nul)
-    app.after_request(audit.settle_noted_decisions)
 
     @app.after_request
     def _baseline_headers(response):

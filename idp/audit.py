@@ -1,7 +1,7 @@
 """The audit log: one append-only `record` call for every security-relevant event."""
 from __future__ import annotations
 
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import insert
 
 from idp import clock
@@ -40,18 +40,23 @@ def record(
         db.session.commit()
 
 
-def settle_noted_decisions(response):
-    """`after_request`: write the decisions no adapter wrote (token exchange, roles claims, pages), in their own
-    transaction. What the view left uncommitted would be rolled back at teardown anyway, so it is rolled back
-    first and never committed here."""
-    if g.get("audit_decisions"):
-        db.session.rollback()
-        record_decisions()
-        db.session.commit()
-    return response
+def note(action: str, **fields) -> None:
+    """Queue an entry that is written whether the unit of work commits or rolls back (`idp.work`): the
+    authorizer's decisions and every refusal. Outside an app context it is written at once."""
+    if has_app_context():
+        g.setdefault("audit_noted", []).append({"action": action, **fields})
+    else:
+        record(action, **fields)
 
 
-def record_decisions() -> None:
-    """Append the authorization decisions the shared authorizer noted during this request (`g.audit_decisions`)."""
-    for entry in g.pop("audit_decisions", []):
-        record(entry.pop("action"), **entry)
+def write_noted() -> None:
+    """Write the queued entries into the current transaction (kept queued until `forget_noted`, so a unit of
+    work whose commit fails can write them again after its rollback)."""
+    for entry in g.get("audit_noted", []) if has_app_context() else []:
+        fields = dict(entry)
+        record(fields.pop("action"), **fields)
+
+
+def forget_noted() -> None:
+    """Drop the queue once its unit of work is settled."""
+    g.pop("audit_noted", None)

@@ -18,6 +18,9 @@ class IdpError(Exception):
     code: str = "InternalFailure"
     oauth_error: str = "server_error"
     sender_fault: bool = False
+    # A refusal that counted something (a wrong code, a throttled attempt) keeps the request's work: the
+    # unit of work (`idp.work`) commits it instead of rolling it back, so the count outlives the refusal.
+    keeps_work: bool = False
 
     def __init__(self, message: str = "", *, code: str | None = None, status: int | None = None):
         super().__init__(message)
@@ -122,6 +125,7 @@ class TooManyRequests(ClientError):
     status = 429
     code = "Throttling"
     oauth_error = "slow_down"
+    keeps_work = True
 
     def __init__(self, message: str, *, retry_after: int):
         super().__init__(message)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from flask import g, has_request_context
+from flask import has_request_context
 
+from idp import audit
 from idp import clock
 from idp.authz.context import global_keys
 from idp.authz.policy_store import policies_for_user
@@ -92,7 +93,5 @@ def note(caller: Caller, action: str, resource: str, decision: Decision) -> None
     # Written to the audit log once the request's own transaction is settled,
     # so a denial (which rolls the request back) is still recorded.
     if has_request_context():
-        g.setdefault("audit_decisions", []).append(
-            {"actor": caller.arn, "action": action, "resource": resource,
-             "decision": decision.effect.value, "account_id": caller.account_id}
-        )
+        audit.note(action, actor=caller.arn, resource=resource, decision=decision.effect.value,
+                   account_id=caller.account_id)

@@ -23,17 +23,32 @@ def _time_keys(now: datetime) -> tuple[str, str]:
     return texts
 
 
+def time_keys() -> dict[str, object]:
+    """`aws:CurrentTime` and `aws:EpochTime` of now."""
+    current_time, epoch_time = _time_keys(clock.now())
+    return {"aws:CurrentTime": current_time, "aws:EpochTime": epoch_time}
+
+
+def connection_keys() -> dict[str, object]:
+    """Who connected, and how: `aws:SourceIp`, `aws:SecureTransport`, `aws:UserAgent` (none outside a request)."""
+    if not has_request_context():
+        return {}
+    keys: dict[str, object] = {"aws:SourceIp": request.remote_addr or "", "aws:SecureTransport": request.is_secure}
+    if request.user_agent.string:
+        keys["aws:UserAgent"] = request.user_agent.string
+    return keys
+
+
+def request_condition_keys(region: str | None = None) -> dict[str, object]:
+    """The aws:* keys AWS fills in for every request: the time, the region it addressed (when signed for one)
+    and the connection. The one place these keys are built."""
+    keys = time_keys()
+    if region is not None:
+        keys["aws:RequestedRegion"] = region
+    keys.update(connection_keys())
+    return keys
+
+
 def global_keys(caller: Caller) -> dict[str, object]:
     """The aws:* keys AWS fills in for every request of this caller."""
-    current_time, epoch_time = _time_keys(clock.now())
-    keys: dict[str, object] = {
-        "aws:CurrentTime": current_time,
-        "aws:EpochTime": epoch_time,
-        "aws:RequestedRegion": caller.region,
-    }
-    if has_request_context():
-        keys["aws:SourceIp"] = request.remote_addr or ""
-        keys["aws:SecureTransport"] = request.is_secure
-        if request.user_agent.string:
-            keys["aws:UserAgent"] = request.user_agent.string
-    return keys
+    return request_condition_keys(caller.region)

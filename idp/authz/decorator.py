@@ -19,6 +19,7 @@ from urllib.parse import quote
 import requests
 from flask import Response, g, jsonify, request
 
+from idp.authz.context import connection_keys
 from idp.authz.resource_server import AuthorizationResult
 
 Resolver = Callable[..., object]
@@ -47,11 +48,7 @@ def raw_uri() -> str:
 
 def request_context(extra: Mapping[str, object] | None = None) -> dict[str, object]:
     """The condition keys only the resource server can know: who connected to it, and how."""
-    keys: dict[str, object] = {"aws:SourceIp": request.remote_addr or "", "aws:SecureTransport": request.is_secure}
-    if request.user_agent.string:
-        keys["aws:UserAgent"] = request.user_agent.string
-    keys.update(extra or {})
-    return keys
+    return {**connection_keys(), **(extra or {})}
 
 
 def denied(result: AuthorizationResult) -> Response:

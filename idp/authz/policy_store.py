@@ -11,13 +11,17 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterator
 
 from flask import current_app, has_app_context
 from sqlalchemy import bindparam, event, or_, select, update
 from sqlalchemy.orm import Session
 
+from idp.errors import MalformedPolicyDocument
+from idp.policy import MalformedPolicyDocument as EngineMalformed
 from idp.policy import Policy, PolicyKind, PolicySet, parse_policy
 from models import db
 from models.account import Account
@@ -34,6 +38,16 @@ _lock = threading.Lock()
 def _cache() -> dict[tuple, tuple[int, object]]:
     # Per app, so two apps in one process (tests) never share entries.
     return current_app.extensions.setdefault("idp.policy_cache", {})
+
+
+@contextmanager
+def refusing_malformed(what: str | None = None) -> Iterator[None]:
+    """The one translation of the engine's `MalformedPolicyDocument` into the API's (HTTP 400
+    MalformedPolicyDocument), with `what` ("scope read", ...) before the engine's message when given."""
+    try:
+        yield
+    except EngineMalformed as error:
+        raise MalformedPolicyDocument(f"{what}: {error.message}" if what else error.message) from None
 
 
 @functools.lru_cache(maxsize=8192)

@@ -19,13 +19,12 @@ from idp import json_input
 from idp import audit
 from idp.authz import credentials
 from idp.authz.authorizer import decide
-from idp.authz.policy_store import parsed
+from idp.authz.policy_store import refusing_malformed, parsed
 from idp.authz.principals import Caller
 from idp.authz.sigv4 import SignedRequest
 from idp.authz.tokens import AUDIENCE_KEY, CLIENT_ID_KEY, SCOPE_KEY, TokenIdentity, identity_for_token
-from idp.errors import AuthenticationError, MalformedPolicyDocument, ValidationError
+from idp.errors import AuthenticationError, ValidationError
 from idp.policy import Decision, Policy, PolicyKind
-from idp.policy import MalformedPolicyDocument as PolicyError
 from models import db
 
 _ACTION = re.compile(r"([a-z0-9-]{1,64}):([A-Za-z0-9-]{1,128})", re.ASCII)
@@ -122,10 +121,7 @@ def bearer_identity(token: str, audience: str | None, action: str, resource: str
                  "account_id": account, "detail": {"reason": error.message, "audience": audience,
                                                    "requested_action": action, "sub": claims.get("sub"),
                                                    "jti": claims.get("jti")}}
-        if has_request_context():
-            g.setdefault("audit_decisions", []).append(entry)
-        else:
-            audit.record(entry.pop("action"), **entry)
+        audit.note(entry.pop("action"), **entry)
         raise
 
 
@@ -160,10 +156,8 @@ def resource_policy_of(document: str | Mapping) -> Policy:
     except ValueError:
         loaded = None
     policy_id = loaded.get("Id") if isinstance(loaded, dict) else None
-    try:
+    with refusing_malformed():
         return parsed(text, PolicyKind.RESOURCE, policy_id if isinstance(policy_id, str) else RESOURCE_POLICY_ID)
-    except PolicyError as error:
-        raise MalformedPolicyDocument(error.message) from None
 
 
 def _result(caller: Caller, decision: Decision) -> AuthorizationResult:

@@ -12,7 +12,6 @@ from typing import Callable
 from flask import Blueprint, Response, g, request
 from sqlalchemy.exc import IntegrityError
 
-from idp import audit
 from idp.authz import credentials
 from idp.authz.authorizer import authorize
 from idp.authz.policy_store import bump_authz_version
@@ -20,7 +19,6 @@ from idp.authz.principals import Caller
 from idp.aws.xml import render_error, render_result
 from idp.errors import Conflict, IdpError, InvalidAction, MissingParameter
 from idp.policy import Decision
-from models import db
 
 blueprint = Blueprint("aws", __name__)
 
@@ -130,30 +128,24 @@ def query() -> Response:
     if action is None:
         raise InvalidAction(f"Could not find operation {name} for version {version}")
     call = Call(service.name, name, params, caller)
-    try:
-        result = _run(action, call)
-    except BaseException as error:
-        db.session.rollback()
-        # A refused or failed request still leaves its authorization decisions in the log.
-        audit.record_decisions()
-        db.session.commit()
-        if isinstance(error, IntegrityError):
-            # Two requests raced for the same name: the database's constraint decided.
-            raise Conflict("The request was rejected because it conflicted with a concurrent change.",
-                           code="ConcurrentModification") from None
-        raise
+    result = _run(action, call)
     return render_result(name, service.namespace, result, g.request_id)
 
 
+@blueprint.errorhandler(IntegrityError)
+def _raced(_error: IntegrityError) -> Response:
+    # Two requests raced for the same name: the database's constraint decided, at the unit of work's commit.
+    return _render(Conflict("The request was rejected because it conflicted with a concurrent change.",
+                            code="ConcurrentModification"))
+
+
 def _run(action: QueryAction, call: Call) -> dict | None:
-    """Run the action and commit it with its audit records: one commit per request."""
+    """Run the action; the request's unit of work (`idp.work`) commits it with its audit records."""
     result = action.function(call)
     if not (call.authorized or action.unsigned or action.public):
         raise AssertionError(f"{call.service}:{call.action} returned without asking the authorizer")
     if action.mutates and call.caller is not None:
         bump_authz_version(call.caller.account_id)
-    audit.record_decisions()
-    db.session.commit()
     return result
 
 

@@ -15,7 +15,6 @@ from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from idp import audit
 from idp.analyzer import catalog as analyzer_catalog
 from idp.analyzer import checks, validation
 from idp.authz import credentials
@@ -26,7 +25,6 @@ from idp.errors import (
     AccessDenied, AuthenticationError, ClientError, Conflict, IdpError, MalformedPolicyDocument, NotFound,
     TooManyRequests, Unprocessable, ValidationError,
 )
-from models import db
 
 blueprint = Blueprint("access_analyzer", __name__)
 SIGNING_SERVICE = "access-analyzer"
@@ -116,17 +114,9 @@ def rest_action(method: str, rule: str, name: str):
             if not isinstance(body, dict):
                 raise ValidationError("The request body must be a JSON object")
             call = RestCall(caller, body, request.args.to_dict())
-            try:
-                result = handler(call, **path_params)
-                if not call.authorized:
-                    raise AssertionError(f"{name} returned without asking the authorizer")
-                audit.record_decisions()
-                db.session.commit()
-            except BaseException:
-                db.session.rollback()
-                audit.record_decisions()
-                db.session.commit()
-                raise
+            result = handler(call, **path_params)  # committed by the request's unit of work (`idp.work`)
+            if not call.authorized:
+                raise AssertionError(f"{name} returned without asking the authorizer")
             return jsonify(_wire(result or {}))
 
         view.__name__ = name

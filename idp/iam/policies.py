@@ -15,7 +15,8 @@ from sqlalchemy import func, or_, select
 from idp import clock
 from idp import policy as engine
 from idp.iam.tags import Tag
-from idp.errors import AccessDenied, Conflict, DeleteConflict, LimitExceeded, MalformedPolicyDocument, NotFound
+from idp.authz.policy_store import refusing_malformed
+from idp.errors import AccessDenied, Conflict, DeleteConflict, LimitExceeded, NotFound
 from idp.iam import tags as tagging
 from idp.iam.names import arn
 from models import db
@@ -86,10 +87,8 @@ def decoded(document: str) -> str:
 
 def checked_document(document: str, kind: engine.PolicyKind, policy_id: str) -> str:
     """The document's JSON text when it is a valid `kind` policy; else MalformedPolicyDocument."""
-    try:
+    with refusing_malformed():
         engine.parse_policy(document, kind, policy_id)
-    except engine.MalformedPolicyDocument as error:
-        raise MalformedPolicyDocument(error.message) from None
     return document
 
 

@@ -10,13 +10,13 @@ from typing import Sequence
 
 from idp.authz import policy_store
 from idp.authz.principals import user_principal
-from idp.errors import ClientError, MalformedPolicyDocument, NotFound
+from idp.authz.policy_store import refusing_malformed
+from idp.errors import ClientError, NotFound
 from idp.iam import groups, roles
 from idp.policy import (
     DecisionEffect, Policy, PolicyKind, PolicySet, PrincipalType, RequestContext, RequestPrincipal,
     StatementRef, context_keys, evaluate, matching_statements, parse_policy,
 )
-from idp.policy import MalformedPolicyDocument as EngineMalformed
 
 DECISIONS = {
     DecisionEffect.ALLOW: "allowed",
@@ -38,10 +38,8 @@ def parse_inputs(documents: Sequence[str], kind: PolicyKind, label: str) -> list
     """Parse `PolicyInputList`-style documents; ids are `PolicyInputList.N` as AWS reports them."""
     parsed = []
     for position, document in enumerate(documents, 1):
-        try:
+        with refusing_malformed():
             parsed.append(parse_policy(document, kind, f"{label}.{position}"))
-        except EngineMalformed as error:
-            raise MalformedPolicyDocument(error.message) from None
     return parsed
 
 

@@ -25,10 +25,10 @@ from idp import audit
 from idp.analyzer.catalog import Catalog, for_app
 from idp.analyzer.findings import FindingType
 from idp.analyzer.validation import validate_policy
+from idp.authz.policy_store import refusing_malformed
 from idp.errors import Conflict, MalformedPolicyDocument, NotFound, ValidationError
 from idp.fetch import is_loopback_host
 from idp.oidc.errors import InvalidTargetError, described
-from idp.policy import MalformedPolicyDocument as EngineMalformed
 from idp.policy import PolicyKind, parse_policy
 from models import db
 from models.account import Account
@@ -157,10 +157,8 @@ def checked_document(scope: str, text: str) -> str:
     """The scope's policy as stored once the engine parsed it and ValidatePolicy found nothing refusing."""
     if not isinstance(text, str) or not text.strip():
         raise MalformedPolicyDocument(f"scope {scope}: the policy document is empty")
-    try:
+    with refusing_malformed(f"scope {scope}"):
         parse_policy(text, PolicyKind.SESSION, policy_id=f"scope/{scope}")
-    except EngineMalformed as error:
-        raise MalformedPolicyDocument(f"scope {scope}: {error.message}") from None
     for finding in validate_policy(text, "IDENTITY_POLICY", catalog=_catalog_for(text)):
         if finding.finding_type in _REFUSING:
             raise MalformedPolicyDocument(f"scope {scope}: {finding.issue_code}: {finding.details}")

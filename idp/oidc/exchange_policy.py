@@ -21,9 +21,8 @@ from __future__ import annotations
 
 from idp.authz.authorizer import decide
 from idp.authz.principals import Caller, client_arn
-from idp.errors import MalformedPolicyDocument
+from idp.authz.policy_store import refusing_malformed
 from idp.policy import Decision, PolicyKind, PolicySet, PrincipalType, RequestPrincipal, parse_policy
-from idp.policy import MalformedPolicyDocument as EngineMalformed
 
 ACTION = "oidc:TokenExchange"
 
@@ -37,10 +36,8 @@ def checked_document(document: str, client_id: str) -> str | None:
     """The document as stored once the engine has parsed it (MalformedPolicyDocument otherwise); '' detaches it."""
     if not document.strip():
         return None
-    try:
+    with refusing_malformed("token exchange policy"):
         parse_policy(document, PolicyKind.MANAGED, policy_id=_policy_id(client_id))
-    except EngineMalformed as error:
-        raise MalformedPolicyDocument(f"token exchange policy: {error}") from None
     return document
 
 

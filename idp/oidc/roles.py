@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from idp import clock
+from idp.authz.context import time_keys
 from idp.authz.tokens import provider_url
 from idp.errors import ClientError
 from idp.keys import sign_token
@@ -43,8 +43,7 @@ def assumable_roles(claims: dict, client_id: str, alg: str) -> list[str]:
     if not accounts:
         return []
     probe = sign_token({k: v for k, v in claims.items() if k != "roles"}, alg)
-    now = clock.now()
-    time_keys = {"aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "aws:EpochTime": str(int(now.timestamp()))}
+    now_keys = time_keys()
     found: list[str] = []
     for account_id, provider_arn in accounts:
         try:
@@ -53,7 +52,7 @@ def assumable_roles(claims: dict, client_id: str, alg: str) -> list[str]:
             continue
         for role in _candidates(account_id, provider_arn):
             request = RequestContext(identity.principal(account_id), ACTION, role.arn,
-                                     {**time_keys, **identity.trust_context})
+                                     {**now_keys, **identity.trust_context})
             if evaluate_trust(request, trust_policy(role), None).allowed:
                 found.append(role.arn)
     return sorted(found)

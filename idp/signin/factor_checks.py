@@ -43,6 +43,8 @@ MAX_KEY = 255
 class FactorRefused(AccessDenied):
     """A factor that did not verify (wrong, replayed, unknown); already counted and audited."""
 
+    keeps_work = True
+
 
 @dataclass(frozen=True)
 class Attempt:

@@ -19,10 +19,11 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from flask import current_app, g, has_request_context
+from flask import current_app, has_request_context
 from joserfc import jwk
 from joserfc.errors import JoseError
 
+from idp import audit
 from idp import clock, fetch, json_input
 from idp.fetch import is_loopback_host
 
@@ -205,7 +206,5 @@ def _get_json(url: str, deadline: float, trusted: bool) -> dict:
 def _note_refusal(url: str, refused: fetch.DestinationRefused) -> None:
     """Leave the refusal for the request's adapter to write to the audit log with its decisions."""
     if has_request_context():
-        g.setdefault("audit_decisions", []).append({
-            "action": "fetch:DestinationRefused", "resource": url[:512], "decision": "Deny",
-            "detail": {"purpose": "OpenID provider keys", "addresses": list(refused.addresses[:5])},
-        })
+        audit.note("fetch:DestinationRefused", resource=url[:512], decision="Deny",
+                   detail={"purpose": "OpenID provider keys", "addresses": list(refused.addresses[:5])})

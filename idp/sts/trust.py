@@ -1,8 +1,9 @@
 """May this caller assume this role? The role's trust policy and, for IAM principals, their own policies."""
 from __future__ import annotations
 
-from flask import g, has_request_context
+from flask import has_request_context
 
+from idp import audit
 from idp.authz.policy_store import parsed
 from idp.errors import AccessDenied
 from idp.policy import Decision, Policy, PolicyKind, PolicySet, RequestContext, evaluate_trust
@@ -24,10 +25,8 @@ def authorize_assume(role, request: RequestContext, caller_policies: PolicySet |
     """
     decision = evaluate_trust(request, trust_policy(role), caller_policies)
     if has_request_context():
-        g.setdefault("audit_decisions", []).append(
-            {"actor": request.principal.arn, "action": request.action, "resource": role.arn,
-             "decision": decision.effect.value, "account_id": role.account_id}
-        )
+        audit.note(request.action, actor=request.principal.arn, resource=role.arn,
+                   decision=decision.effect.value, account_id=role.account_id)
     if not decision.allowed:
         raise AccessDenied(decision.reason)
     return decision

@@ -24,9 +24,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app, g, has_request_context
+from flask import current_app, has_request_context
 from sqlalchemy import select
 
+from idp import audit
 from idp import json_input
 from idp import clock
 from idp.authz.liveness import grant_is_live
@@ -303,8 +304,7 @@ def web_identity_admitted(role_account_id: str, token_account: object, audience:
     if client is not None and client.account_id == role_account_id and admits(client, token_account):
         return True
     if has_request_context():
-        g.setdefault("audit_decisions", []).append(
-            {"actor": provider_arn, "action": "oauth:AccountNotAdmitted", "resource": audience, "decision": "Deny",
-             "account_id": role_account_id,
-             "detail": {"surface": "web_identity", "token_account": str(token_account)[:32]}})
+        audit.note("oauth:AccountNotAdmitted", actor=provider_arn, resource=audience, decision="Deny",
+                   account_id=role_account_id,
+                   detail={"surface": "web_identity", "token_account": str(token_account)[:32]})
     return False

@@ -11,13 +11,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
-from idp import audit
 from idp.analyzer import graph as access_graph
 from idp.analyzer.render import to_svg
 from idp.authz.authorizer import authorize
 from idp.errors import IdpError
 from idp.signin.callers import caller_for
-from models import db
 
 blueprint = Blueprint("analyzer_pages", __name__)
 
@@ -26,9 +24,6 @@ blueprint = Blueprint("analyzer_pages", __name__)
 def _render(error: IdpError) -> Response:
     from idp.web.errors import render_error
 
-    db.session.rollback()
-    audit.record_decisions()
-    db.session.commit()
     return render_error(error)
 
 
@@ -48,8 +43,6 @@ def graph_page() -> Response | str:
         picture = picture.reachable_from(principal)
     elif resource is not None:
         picture = picture.reaching(resource)
-    audit.record_decisions()
-    db.session.commit()
     title = f"Reachable from {principal}" if principal else (f"Who reaches {resource}" if resource else
                                                                f"Account {session.account_id}")
     return render_template("analyzer_graph.html", svg=Markup(to_svg(picture, title)), graph=picture.as_json(),

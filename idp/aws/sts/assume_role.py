@@ -10,12 +10,11 @@ from flask import request as http_request
 
 from idp import clock
 from idp.authz.authorizer import caller_policies, request_for
-from idp.authz.policy_store import authz_version, parsed, role_snapshot, session_policy
+from idp.authz.policy_store import refusing_malformed, authz_version, parsed, role_snapshot, session_policy
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.errors import AccessDenied, ClientError, MalformedPolicyDocument, TooManyRequests, ValidationError
+from idp.errors import AccessDenied, ClientError, TooManyRequests, ValidationError
 from idp.iam import tags as tagging
-from idp.policy import MalformedPolicyDocument as EngineMalformed
 from idp.policy import PolicyKind
 from idp.sts import sessions
 from idp.sts.trust import authorize_assume
@@ -126,10 +125,8 @@ def assume_role(call: Call) -> dict:
         raise ClientError(f"Packed policy consumes {size}% of allotted space, please use smaller policy.",
                           code="PackedPolicyTooLarge")
     if policy is not None:
-        try:
+        with refusing_malformed():
             parsed(policy, PolicyKind.SESSION, sessions.INLINE_SESSION_POLICY_ID)
-        except EngineMalformed as error:
-            raise MalformedPolicyDocument(error.message) from None
 
     # Long-term keys read the version while authenticating; sessions and other accounts read it now.
     fresh = account_id == caller.account_id and caller.session is None and caller.authz_version is not None

@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from flask import g, has_request_context, request
+from flask import has_request_context
 
-from idp import clock
-from idp.authz.policy_store import authz_version, parsed, role_snapshot, session_policy
+from idp import audit
+from idp.authz.context import request_condition_keys
+from idp.authz.policy_store import refusing_malformed, authz_version, parsed, role_snapshot, session_policy
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.errors import AccessDenied, ClientError, IdpError, MalformedPolicyDocument, ValidationError
-from idp.policy import MalformedPolicyDocument as EngineMalformedPolicy
+from idp.errors import AccessDenied, ClientError, IdpError, ValidationError
 from idp.policy import PolicyKind, RequestContext
 from idp.aws.sts.assume_role import DEFAULT_DURATION, MAX_POLICY_ARNS, packed_size
 from idp.sts.sessions import INLINE_SESSION_POLICY_ID, issue_role_session, touch_role
@@ -59,7 +59,7 @@ def assume_role_with_web_identity(call: Call) -> dict:
         role = role_snapshot(account_id, version, name=role_name)
         if role is None or role.arn.lower() != role_arn.lower():
             raise AccessDenied(NOT_AUTHORIZED)
-        context = {**_request_keys(), **identity.trust_context, "sts:RoleSessionName": session_name}
+        context = {**request_condition_keys(), **identity.trust_context, "sts:RoleSessionName": session_name}
         trust_request = RequestContext(identity.principal(account_id), ACTION, role.arn, context)
         try:
             authorize_assume(role, trust_request, None)
@@ -98,26 +98,9 @@ def _session_policy(text: str | None) -> str | None:
         return None
     if not text.strip().startswith("{"):
         text = unquote(text)
-    try:
+    with refusing_malformed():
         parsed(text, PolicyKind.SESSION, INLINE_SESSION_POLICY_ID)
-    except EngineMalformedPolicy as error:
-        raise MalformedPolicyDocument(error.message) from None
     return text
-
-
-def _request_keys() -> dict[str, object]:
-    """The global keys an unsigned request has (no principal-derived ones but the token's)."""
-    now = clock.now()
-    keys: dict[str, object] = {
-        "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "aws:EpochTime": str(int(now.timestamp())),
-    }
-    if has_request_context():
-        keys["aws:SourceIp"] = request.remote_addr or ""
-        keys["aws:SecureTransport"] = request.is_secure
-        if request.user_agent.string:
-            keys["aws:UserAgent"] = request.user_agent.string
-    return keys
 
 
 def _audit(role_arn: str, identity: WebIdentity | None, decision: str, detail: dict) -> None:
@@ -127,9 +110,6 @@ def _audit(role_arn: str, identity: WebIdentity | None, decision: str, detail: d
     if identity is not None:
         detail = {**detail, "provider": identity.provider_arn, "subject": identity.subject,
                   "audience": identity.audience}
-    g.setdefault("audit_decisions", []).append({
-        "action": ACTION, "actor": f"{identity.provider_arn}:{identity.subject}" if identity else None,
-        "resource": role_arn, "decision": decision, "account_id": role_arn.split(":")[4] or None,
-        "detail": detail,
-    })
+    audit.note(ACTION, actor=f"{identity.provider_arn}:{identity.subject}" if identity else None,
+               resource=role_arn, decision=decision, account_id=role_arn.split(":")[4] or None, detail=detail)
 

@@ -1,0 +1,89 @@
+"""One unit of work per request or command: the only place that commits.
+
+Every view of the app runs inside `unit_of_work` (wrapped once, in
+`create_app`), and so does every `flask --app app idp ...` command. The unit
+- commits the work when the view returns (whatever status its response has),
+  together with the audit records written with `audit.record` and the entries
+  noted with `audit.note` (the authorizer's decisions, refusals);
+- when the view raises, rolls the work back and still writes the noted
+  entries (a refused request leaves its decisions and refusals in the log),
+  unless the error `keeps_work` (a counted wrong code, a throttled attempt:
+  the count itself must outlive the refusal), in which case the work so far is
+  committed with them;
+- runs the callbacks registered with `after_commit` once the commit is done
+  (outbound calls such as back-channel logout never hold a transaction open).
+
+Services never commit; adapters never commit either: they return or raise.
+"""
+from __future__ import annotations
+
+import functools
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from flask import g, has_app_context
+
+from idp import audit
+from idp.errors import IdpError
+from models import db
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit what the block did with its audit entries; on an error keep only the audit entries (see module).
+
+    A unit opened inside another is the outer one's: only the outermost settles.
+    """
+    if g.get("work_open"):
+        yield
+        return
+    g.work_open = True
+    g.work_after_commit = callbacks = []
+    try:
+        yield
+    except BaseException as error:
+        _settle(commit_work=isinstance(error, IdpError) and error.keeps_work)
+        raise
+    else:
+        _settle(commit_work=True)
+    finally:
+        audit.forget_noted()
+        g.pop("work_after_commit", None)
+        g.pop("work_open", None)
+    for callback in callbacks:
+        callback()
+
+
+def _settle(*, commit_work: bool) -> None:
+    if not commit_work:
+        db.session.rollback()
+    audit.write_noted()
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        if not commit_work:
+            raise
+        audit.write_noted()  # the work failed at its commit: the log entries go in alone, then the error
+        db.session.commit()
+        raise
+
+
+def transactional(view: Callable) -> Callable:
+    """`view` run as one unit of work."""
+
+    @functools.wraps(view)
+    def run(*args, **kwargs):
+        with unit_of_work():
+            return view(*args, **kwargs)
+
+    return run
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once this unit of work has committed (never when it rolls back); at once outside a unit."""
+    callbacks = g.get("work_after_commit") if has_app_context() else None
+    if callbacks is None:
+        callback()
+    else:
+        callbacks.append(callback)
