@@ -1,10 +1,13 @@
 """The one error hierarchy of the identity provider.
 
-Errors are raised deep (services, authz, keys) and rendered once per protocol:
-AWS Query XML (`idp.aws.render`), OAuth JSON (`idp.oidc.render`) and HTML
-(`idp.web.render`). Each class carries what every renderer needs: an HTTP
-status, the AWS error code, the OAuth `error` value and whether the caller or
-the server is at fault.
+Errors are raised deep (services, authz, keys) and rendered once per protocol,
+by their type and fields, never their text: AWS Query XML
+(`idp.aws.xml.render_error`), Access Analyzer's rest-json (`idp.aws.rest_json`),
+OAuth JSON (`idp.oidc.endpoints.errors.render_error`), `POST /authorize` JSON
+(`idp.authz.responses`), HTML (`idp.web.errors.render_error`) and the CLI's
+one `Error:` line (`idp.cli.one_line_errors`). Each class carries what every
+renderer needs: an HTTP status, the AWS error code, the OAuth `error` value and
+whether the caller or the server is at fault.
 """
 from __future__ import annotations
 
