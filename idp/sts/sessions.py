@@ -1,18 +1,16 @@
-"""Temporary credentials: issue role and user sessions (sealed session tokens), note a role's use, check the MFA
-a request proves. Presented tokens are resolved back to callers by `idp.authz.sessions`."""
+"""Temporary credentials: issue role and user sessions (sealed session tokens), GetSessionToken, note a role's use,
+check the MFA a request proves. Presented tokens are resolved back to callers by `idp.authz.sessions`."""
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping, Sequence
 
-from flask import current_app
 from sqlalchemy import update
 
 from idp import clock
 from idp.authz.principals import Caller
-from idp.authz.sessions import INLINE_SESSION_POLICY_ID, MAX_CACHED_SESSIONS, assumed_role_arn  # noqa: F401
+from idp.authz.sessions import MAX_CACHED_SESSIONS, assumed_role_arn
 from idp.authz.session_tokens import (
     ROLE_SESSION,
     USER_SESSION,
@@ -22,12 +20,13 @@ from idp.authz.session_tokens import (
     seal,
     temporary_access_key_id,
 )
+from idp.cache import app_cache
 from idp.errors import AccessDenied
 from models import db
 from models.role import Role
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)
-_lock = threading.Lock()
+ROOT_MAX_DURATION = 3600  # GetSessionToken for the root user
 
 
 @dataclass(frozen=True)
@@ -83,20 +82,31 @@ def issue_user_session(caller: Caller, duration: int, mfa_auth_time: datetime | 
     ))
 
 
+def get_session_token(caller: Caller, duration: int, *, serial_number: str | None = None,
+                      token_code: str | None = None, address: str | None = None) -> IssuedCredentials:
+    """GetSessionToken: a session of the calling user (or root), with the MFA the request proves, if any.
+
+    AWS: no permission is needed (and none can be denied): it only authenticates the caller with MFA.
+    """
+    if caller.session is not None:
+        raise AccessDenied("Cannot call GetSessionToken with session credentials")
+    if caller.is_root:
+        duration = min(duration, ROOT_MAX_DURATION)  # AWS shortens root sessions silently
+    mfa_time = verified_mfa(caller, serial_number, token_code, surface="sts:GetSessionToken", address=address)
+    return issue_user_session(caller, duration, mfa_time)
+
+
 def touch_role(role, region: str) -> None:
     """Record the role's last use (at most once a minute per role and instance, like access keys)."""
     now = clock.now()
-    seen = current_app.extensions.setdefault("idp.role_last_used", {})
-    last = seen.get(role.role_id, role.last_used_at)
+    seen = app_cache("idp.role_last_used", MAX_CACHED_SESSIONS)
+    last = seen.get(role.role_id, default=role.last_used_at)
     if last is not None and now - clock.as_utc(last) < LAST_USED_GRANULARITY:
         return
     db.session.execute(update(Role).where(Role.role_id == role.role_id)
                        .values(last_used_at=now, last_used_region=region)
                        .execution_options(synchronize_session=False))
-    with _lock:
-        if len(seen) >= MAX_CACHED_SESSIONS:
-            seen.clear()
-        seen[role.role_id] = now
+    seen.put(role.role_id, now)
 
 
 def verified_mfa(caller: Caller, serial: str | None, code: str | None, *, surface: str,

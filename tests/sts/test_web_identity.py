@@ -327,6 +327,17 @@ def test_parameter_limits(live_server, iam, own):
     assert message.startswith("Packed policy consumes 1")
 
 
+def test_a_malformed_session_policy_is_answered_as_it_is_read_and_not_audited(live_server, iam, own, db):
+    # The policy is checked with the parameters, before the token: a later parameter's error does not win, and
+    # no audit row is written, as for any other parameter error.
+    sts = _sts(live_server, parameter_validation=False)
+    arn = make_role(iam, "r", own)
+    token = own.mint({"sub": "x"})
+    refused(sts, arn, token, "MalformedPolicyDocument", Policy='{"Statement": "nope"}', DurationSeconds=899)
+    refused(sts, arn, "not-a-jwt", "MalformedPolicyDocument", Policy='{"Statement": "nope"}')
+    assert audit_rows(db) == []
+
+
 def test_session_policy_limits_the_session(sts, iam, own, live_server):
     policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}
     arn = make_role(iam, "r", own, policy=policy)

@@ -9,7 +9,6 @@ from flask import request
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.errors import TooManyRequests
 from idp.iam import mfa_devices
 from idp.signin import enrolment
 from idp.aws.iam import names
@@ -58,10 +57,14 @@ def _owner_shape(device: MfaDevice) -> dict | None:
 
 @contextmanager
 def _factor_refusals_kept():
-    """Commit a refused or throttled factor check before it is answered: the failure counts and stays audited."""
+    """Commit a refused factor check before it is answered: the failure counts and stays audited.
+
+    A throttled check (TooManyRequests) keeps the request's work by itself (`keeps_work`); a wrong code is an
+    InvalidAuthenticationCode, which does not yet, so its count is committed here.
+    """
     try:
         yield
-    except (mfa_devices.InvalidAuthenticationCode, TooManyRequests):
+    except mfa_devices.InvalidAuthenticationCode:
         db.session.commit()
         raise
 

@@ -3,20 +3,19 @@ from __future__ import annotations
 
 import json
 
+from flask import request as http_request
 from sqlalchemy import select
 
+from idp.authz import authorization_messages
+from idp.authz.session_tokens import account_of_key_id
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.errors import AccessDenied
+from idp.aws.sts.assume_role import SERIAL_PATTERN, TOKEN_CODE_PATTERN
 from idp.sts import sessions
-from idp.authz import authorization_messages
-from idp.aws.sts.assume_role import SERIAL_PATTERN, proven_mfa
-from idp.authz.session_tokens import account_of_key_id
 from models import db
 from models.access_key import AccessKey
 
 MIN_DURATION, DEFAULT_DURATION, MAX_DURATION = 900, 43200, 129600
-ROOT_MAX_DURATION = 3600
 
 
 @query_action("sts", "GetSessionToken", public=True)
@@ -26,14 +25,10 @@ def get_session_token(call: Call) -> dict:
     duration = params.integer(p, "DurationSeconds", min_value=MIN_DURATION, max_value=MAX_DURATION,
                               default=DEFAULT_DURATION)
     serial = params.string(p, "SerialNumber", min_len=9, max_len=256, pattern=SERIAL_PATTERN)
-    code = params.string(p, "TokenCode", min_len=6, max_len=6, pattern=r"[\d]*")
-    caller = call.caller
-    if caller.session is not None:
-        raise AccessDenied("Cannot call GetSessionToken with session credentials")
-    if caller.is_root:
-        duration = min(duration, ROOT_MAX_DURATION)  # AWS shortens root sessions silently
-    mfa_time = proven_mfa(call, serial, code)
-    return {"Credentials": sessions.issue_user_session(caller, duration, mfa_time).as_shape()}
+    code = params.string(p, "TokenCode", min_len=6, max_len=6, pattern=TOKEN_CODE_PATTERN)
+    credentials = sessions.get_session_token(call.caller, duration, serial_number=serial, token_code=code,
+                                             address=http_request.remote_addr)
+    return {"Credentials": credentials.as_shape()}
 
 
 @query_action("sts", "GetCallerIdentity", public=True)
