@@ -29,10 +29,12 @@ ASSIGNMENT_STATUSES = ("Assigned", "Unassigned", "Any")
 
 
 class InvalidAuthenticationCode(ClientError):
-    """Two codes that are not consecutive valid codes of the device."""
+    """Two codes that are not consecutive valid codes of the device (counted by the factor check, which the
+    refusal keeps: `keeps_work`)."""
 
     status = 403
     code = "InvalidAuthenticationCode"
+    keeps_work = True
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ ListMFADevices, ListVirtualMFADevices."""
 from __future__ import annotations
 
 import base64
-from contextlib import contextmanager
 
 from flask import request
 
@@ -55,20 +54,6 @@ def _owner_shape(device: MfaDevice) -> dict | None:
     return user_shape(device.user, full=False) if device.user else _root_shape(device.account_id)
 
 
-@contextmanager
-def _factor_refusals_kept():
-    """Commit a refused factor check before it is answered: the failure counts and stays audited.
-
-    A throttled check (TooManyRequests) keeps the request's work by itself (`keeps_work`); a wrong code is an
-    InvalidAuthenticationCode, which does not yet, so its count is committed here.
-    """
-    try:
-        yield
-    except mfa_devices.InvalidAuthenticationCode:
-        db.session.commit()
-        raise
-
-
 @query_action("iam", "CreateVirtualMFADevice")
 def create_virtual_mfa_device(call: Call) -> dict:
     p = call.params
@@ -91,8 +76,7 @@ def enable_mfa_device(call: Call) -> None:
     name, serial, (code1, code2) = _user_name(call, required=True), _serial(call), _codes(call)
     user = authorized_subject(call, name)
     device = mfa_devices.get(call.account_id, serial)
-    with _factor_refusals_kept():
-        enrolment.enable(device, user, code1, code2, actor=call.caller.principal.arn, address=request.remote_addr)
+    enrolment.enable(device, user, code1, code2, actor=call.caller.principal.arn, address=request.remote_addr)
 
 
 @query_action("iam", "ResyncMFADevice")
@@ -100,8 +84,7 @@ def resync_mfa_device(call: Call) -> None:
     name, serial, (code1, code2) = _user_name(call, required=True), _serial(call), _codes(call)
     user = authorized_subject(call, name)
     device = mfa_devices.assigned(call.account_id, serial, user)
-    with _factor_refusals_kept():
-        enrolment.resync(device, code1, code2, actor=call.caller.principal.arn, address=request.remote_addr)
+    enrolment.resync(device, code1, code2, actor=call.caller.principal.arn, address=request.remote_addr)
 
 
 @query_action("iam", "DeactivateMFADevice")
