@@ -15,10 +15,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import Base
-from .columns import Arn, CaseInsensitiveName, CreatedAt, IamPath, Timestamp, UtcDateTime, utcnow
+from .columns import CreatedAt, Timestamp, UtcDateTime, utcnow
+from .iam_entity import IamEntity
 
 if TYPE_CHECKING:
-    from .account import Account
     from .policy import ManagedPolicy
     from .user import User
 
@@ -39,29 +39,14 @@ group_policy_attachments = Table(
 )
 
 
-class Group(CaseInsensitiveName, Base):
+class Group(IamEntity, Base):
     """An IAM group (`arn:aws:iam::<account>:group<path><name>`, id `AGPA...`)."""
 
     __tablename__ = "groups"
-    __table_args__ = (
-        UniqueConstraint("account_id", "name_lower"),
-        CheckConstraint("length(name) BETWEEN 1 AND 128", name="name_length"),
-        CheckConstraint("name_lower = lower(name)", name="name_lower"),
-        CheckConstraint("length(path) BETWEEN 1 AND 512", name="path_length"),
-    )
+    name_max_length = 128
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[str] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
-    )
-    name: Mapped[str] = mapped_column(String(128), nullable=False)
-    name_lower: Mapped[str] = mapped_column(String(128), nullable=False)
-    path: Mapped[IamPath]
     group_id: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
-    arn: Mapped[Arn]
-    created_at: Mapped[CreatedAt]
 
-    account: Mapped[Account] = relationship()
     users: Mapped[list[User]] = relationship(
         secondary=group_memberships, back_populates="groups", passive_deletes=True
     )
@@ -71,9 +56,6 @@ class Group(CaseInsensitiveName, Base):
     inline_policies: Mapped[list[GroupInlinePolicy]] = relationship(
         back_populates="group", cascade="all, delete-orphan", passive_deletes=True
     )
-
-    def __repr__(self) -> str:
-        return f"<Group {self.arn}>"
 
 
 class GroupInlinePolicy(Base):

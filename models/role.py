@@ -13,13 +13,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from . import Base
-from .columns import Arn, CaseInsensitiveName, CreatedAt, IamPath, Tags, Timestamp
+from .columns import CreatedAt, Tags, Timestamp
+from .iam_entity import IamEntity
 
 if TYPE_CHECKING:
-    from .account import Account
     from .policy import ManagedPolicy
 
 # Same rule as user_policy_attachments: the role side cascades, the policy side refuses.
@@ -31,30 +31,21 @@ role_policy_attachments = Table(
 )
 
 
-class Role(CaseInsensitiveName, Base):
+class Role(IamEntity, Base):
     """An IAM role (`arn:aws:iam::<account>:role<path><name>`, id `AROA...`)."""
 
     __tablename__ = "roles"
-    __table_args__ = (
-        UniqueConstraint("account_id", "name_lower"),
-        CheckConstraint("length(name) BETWEEN 1 AND 64", name="name_length"),
-        CheckConstraint("name_lower = lower(name)", name="name_lower"),
-        CheckConstraint("length(path) BETWEEN 1 AND 512", name="path_length"),
-        # AWS: MaxSessionDuration is 1 to 12 hours.
-        CheckConstraint(
-            "max_session_duration BETWEEN 3600 AND 43200", name="max_session_duration_range"
-        ),
-    )
+    name_max_length = 64
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[str] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
-    )
-    name: Mapped[str] = mapped_column(String(64), nullable=False)
-    name_lower: Mapped[str] = mapped_column(String(64), nullable=False)
-    path: Mapped[IamPath]
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        # AWS: MaxSessionDuration is 1 to 12 hours.
+        return (
+            *cls.entity_constraints(),
+            CheckConstraint("max_session_duration BETWEEN 3600 AND 43200", name="max_session_duration_range"),
+        )
+
     role_id: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
-    arn: Mapped[Arn]
     trust_policy: Mapped[str] = mapped_column(Text, nullable=False)
     description: Mapped[str | None] = mapped_column(String(1000))
     max_session_duration: Mapped[int] = mapped_column(Integer, nullable=False, default=3600)
@@ -63,11 +54,9 @@ class Role(CaseInsensitiveName, Base):
     boundary_policy_id: Mapped[int | None] = mapped_column(
         ForeignKey("managed_policies.id"), index=True
     )
-    created_at: Mapped[CreatedAt]
     last_used_at: Mapped[Timestamp]
     last_used_region: Mapped[str | None] = mapped_column(String(32))
 
-    account: Mapped[Account] = relationship()
     boundary_policy: Mapped[ManagedPolicy | None] = relationship(foreign_keys=[boundary_policy_id])
     attached_policies: Mapped[list[ManagedPolicy]] = relationship(
         secondary=role_policy_attachments, back_populates="roles", passive_deletes=True
@@ -75,9 +64,6 @@ class Role(CaseInsensitiveName, Base):
     inline_policies: Mapped[list[RoleInlinePolicy]] = relationship(
         back_populates="role", cascade="all, delete-orphan", passive_deletes=True
     )
-
-    def __repr__(self) -> str:
-        return f"<Role {self.arn}>"
 
 
 class RoleInlinePolicy(Base):

@@ -17,11 +17,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import Base
-from .columns import Arn, CaseInsensitiveName, CreatedAt, IamPath, Tags, Timestamp
+from .columns import CreatedAt, Tags, Timestamp
+from .iam_entity import IamEntity
 
 if TYPE_CHECKING:
     from .access_key import AccessKey
-    from .account import Account
     from .group import Group
     from .mfa import MfaDevice
     from .policy import ManagedPolicy
@@ -37,26 +37,13 @@ user_policy_attachments = Table(
 )
 
 
-class User(CaseInsensitiveName, Base):
+class User(IamEntity, Base):
     """An IAM user (`arn:aws:iam::<account>:user<path><name>`, id `AIDA...`)."""
 
     __tablename__ = "users"
-    __table_args__ = (
-        UniqueConstraint("account_id", "name_lower"),
-        CheckConstraint("length(name) BETWEEN 1 AND 64", name="name_length"),
-        CheckConstraint("name_lower = lower(name)", name="name_lower"),
-        CheckConstraint("length(path) BETWEEN 1 AND 512", name="path_length"),
-    )
+    name_max_length = 64
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[str] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
-    )
-    name: Mapped[str] = mapped_column(String(64), nullable=False)
-    name_lower: Mapped[str] = mapped_column(String(64), nullable=False)
-    path: Mapped[IamPath]
     user_id: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
-    arn: Mapped[Arn]
     tags: Mapped[Tags]
     # A boundary in use cannot be deleted (NO ACTION; see the note above).
     boundary_policy_id: Mapped[int | None] = mapped_column(
@@ -66,10 +53,8 @@ class User(CaseInsensitiveName, Base):
     email: Mapped[str | None] = mapped_column(String(320))
     email_verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     display_name: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[CreatedAt]
     password_last_used: Mapped[Timestamp]
 
-    account: Mapped[Account] = relationship()
     boundary_policy: Mapped[ManagedPolicy | None] = relationship(foreign_keys=[boundary_policy_id])
     groups: Mapped[list[Group]] = relationship(
         secondary="group_memberships", back_populates="users", passive_deletes=True
@@ -90,9 +75,6 @@ class User(CaseInsensitiveName, Base):
     mfa_devices: Mapped[list[MfaDevice]] = relationship(
         back_populates="user", cascade="save-update, merge, delete", passive_deletes=True
     )
-
-    def __repr__(self) -> str:
-        return f"<User {self.arn}>"
 
 
 class LoginProfile(Base):

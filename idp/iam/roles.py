@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from sqlalchemy import select
-
 from idp import clock
 from idp.iam.tags import Tag
-from idp.errors import Conflict, DeleteConflict, NotFound
+from idp.errors import DeleteConflict
 from idp.iam import tags as tagging
-from idp.iam.names import arn
+from idp.iam.entities import EntityKind
 from idp.iam.policies import checked_document, decoded
 from idp.policy import PolicyKind
 from models import db
@@ -19,24 +17,11 @@ from models.role import Role
 
 DEFAULT_MAX_SESSION_DURATION = 3600
 
-
-def find(account_id: str, name: str) -> Role | None:
-    """The role of that name (case-insensitive, as at AWS), or None."""
-    return db.session.scalar(select(Role).where(Role.account_id == account_id, Role.name_lower == name.lower()))
-
-
-def get(account_id: str, name: str) -> Role:
-    """The role of that name, or NoSuchEntity."""
-    role = find(account_id, name)
-    if role is None:
-        raise NotFound(f"The role with name {name} cannot be found.")
-    return role
-
-
-def resource_arn(account_id: str, name: str) -> str:
-    """The ARN a request about role `name` is authorized on (path known only if it exists)."""
-    role = find(account_id, name)
-    return role.arn if role else arn(account_id, "role", "/", name)
+ROLE = EntityKind(Role, "role")
+find = ROLE.find
+get = ROLE.get
+resource_arn = ROLE.resource_arn
+listed = ROLE.listed
 
 
 def trust_document(text: str, role_arn: str) -> str:
@@ -56,9 +41,8 @@ def create(
     boundary: ManagedPolicy | None = None,
 ) -> Role:
     """A new role; EntityAlreadyExists when the name is taken in the account."""
-    if find(account_id, name) is not None:
-        raise Conflict(f"Role with name {name} already exists.")
-    role_arn = arn(account_id, "role", path, name)
+    ROLE.refuse_taken(account_id, name)
+    role_arn = ROLE.arn(account_id, path, name)
     role = Role(
         account_id=account_id, name=name, path=path, role_id=unique_id(ROLE_PREFIX), arn=role_arn,
         trust_policy=trust_document(trust_policy, role_arn), description=description,
@@ -68,12 +52,6 @@ def create(
     db.session.add(role)
     db.session.flush()
     return role
-
-
-def listed(account_id: str, path_prefix: str) -> list[Role]:
-    """Roles under `path_prefix`, ordered by name."""
-    query = select(Role).where(Role.account_id == account_id, Role.path.startswith(path_prefix, autoescape=True))
-    return list(db.session.scalars(query.order_by(Role.name_lower)))
 
 
 def update(role: Role, description: str | None, max_session_duration: int | None) -> None:

@@ -3,49 +3,30 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 
 from idp import clock
 from idp.iam.tags import Tag
-from idp.errors import Conflict, DeleteConflict, NotFound
+from idp.errors import DeleteConflict
 from idp.iam import tags as tagging
-from idp.iam.names import arn
+from idp.iam.entities import EntityKind
 from models import db
 from models.ids import USER_PREFIX, unique_id
 from models.user import User
 
-
-# Built once: most IAM requests look a user up by name, and building and keying the statement
-# anew each time cost about as much as running it.
-_BY_NAME = select(User).where(User.account_id == bindparam("account"), User.name_lower == bindparam("name"))
-
-
-def find(account_id: str, name: str) -> User | None:
-    """The user of that name (case-insensitive, as at AWS), or None."""
-    return db.session.scalar(_BY_NAME, {"account": account_id, "name": name.lower()})
-
-
-def get(account_id: str, name: str) -> User:
-    """The user of that name, or NoSuchEntity."""
-    user = find(account_id, name)
-    if user is None:
-        raise NotFound(f"The user with name {name} cannot be found.")
-    return user
-
-
-def resource_arn(account_id: str, name: str) -> str:
-    """The ARN a request about user `name` is authorized on (path known only if it exists)."""
-    user = find(account_id, name)
-    return user.arn if user else arn(account_id, "user", "/", name)
+USER = EntityKind(User, "user")
+find = USER.find
+get = USER.get
+resource_arn = USER.resource_arn
+update = USER.rename
 
 
 def create(account_id: str, name: str, path: str, tags: Sequence[Tag], boundary=None) -> User:
     """A new user; EntityAlreadyExists when the name is taken in the account."""
-    if find(account_id, name) is not None:
-        raise Conflict(f"User with name {name} already exists.")
+    USER.refuse_taken(account_id, name)
     user = User(
         account_id=account_id, name=name, path=path, user_id=unique_id(USER_PREFIX),
-        arn=arn(account_id, "user", path, name), tags=tagging.as_stored(tags),
+        arn=USER.arn(account_id, path, name), tags=tagging.as_stored(tags),
         boundary_policy=boundary, created_at=clock.now(),
     )
     db.session.add(user)
@@ -62,15 +43,6 @@ def listed(account_id: str, path_prefix: str) -> list:
     query = select(*_SUMMARY).where(User.account_id == account_id,
                                     User.path.startswith(path_prefix, autoescape=True))
     return list(db.session.execute(query.order_by(User.name_lower)))
-
-
-def update(user: User, new_name: str | None, new_path: str | None) -> None:
-    """Rename and/or move a user; the ARN follows."""
-    if new_name and new_name.lower() != user.name_lower and find(user.account_id, new_name) is not None:
-        raise Conflict(f"User with name {new_name} already exists.")
-    user.name = new_name or user.name
-    user.path = new_path or user.path
-    user.arn = arn(user.account_id, "user", user.path, user.name)
 
 
 def delete(user: User) -> None:
