@@ -51,13 +51,13 @@ def links_of(user: User) -> list[FederatedIdentity]:
 
 
 def check_allowed(upstream: UpstreamProvider, identity: UpstreamIdentity) -> None:
-    """SignInRefused (audited and committed, nothing else written) when the rules exclude the identity."""
+    """SignInRefused when the rules exclude the identity: the refusal is audited, nothing else is written (the
+    request's unit of work rolls back)."""
     reason = mapping.refusal(upstream.mappings or {}, identity.claims)
     if reason is None:
         return
-    db.session.rollback()
-    audit.record("federation_refused", resource=upstream.name, decision="Deny", account_id=upstream.account_id,
-                 detail={"upstream": upstream.name, "subject": identity.subject, "reason": reason}, commit=True)
+    audit.note("federation_refused", resource=upstream.name, decision="Deny", account_id=upstream.account_id,
+               detail={"upstream": upstream.name, "subject": identity.subject, "reason": reason})
     raise SignInRefused(f"Your {upstream.display_name or upstream.name} identity is not allowed to sign in here.")
 
 

@@ -7,14 +7,11 @@ so its URLs may name private addresses (`trusted=True`). The ID token's signing 
 """
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 
-from flask import current_app
-
-from idp import json_input
-from idp import fetch
+from idp import fetch, json_input
+from idp.cache import Cache, app_cache
 from idp.errors import UpstreamUnavailable
 from idp.keys.jwt import ASYMMETRIC_ALGS
 from models.federation import UpstreamProvider
@@ -22,7 +19,7 @@ from models.federation import UpstreamProvider
 TIMEOUT_SECONDS = 5.0
 TTL_SECONDS = 300
 MAX_DOCUMENT_BYTES = 256 * 1024
-_lock = threading.Lock()
+MAX_CACHED_DOCUMENTS = 1_000  # upstreams are configured by the operator: a handful
 
 
 @dataclass(frozen=True)
@@ -58,25 +55,23 @@ def endpoints(upstream: UpstreamProvider) -> Endpoints:
 
 def forget(upstream_name: str) -> None:
     """Drop the cached discovery document of an upstream."""
-    with _lock:
-        _cache().pop(upstream_name, None)
+    _cache().pop(upstream_name)
 
 
-def _cache() -> dict[str, tuple[float, str, dict]]:
-    return current_app.extensions.setdefault("idp.federation.discovery", {})
+def _cache() -> Cache[tuple[float, dict]]:
+    """Per upstream name: (when fetched, the document), versioned by the URL it was fetched from."""
+    return app_cache("idp.federation.discovery", MAX_CACHED_DOCUMENTS)
 
 
 def _discovery(upstream: UpstreamProvider) -> dict:
     url = upstream.discovery_url or upstream.issuer + "/.well-known/openid-configuration"
-    with _lock:
-        cached = _cache().get(upstream.name)
-    if cached is not None and cached[1] == url and time.monotonic() - cached[0] < TTL_SECONDS:
-        return cached[2]
+    cached = _cache().get(upstream.name, version=url)
+    if cached is not None and time.monotonic() - cached[0] < TTL_SECONDS:
+        return cached[1]
     document = fetch_json(url, upstream.name)
     if document.get("issuer") != upstream.issuer:
         raise UpstreamUnavailable(f"The discovery document of {upstream.name} names another issuer.")
-    with _lock:
-        _cache()[upstream.name] = (time.monotonic(), url, document)
+    _cache().put(upstream.name, (time.monotonic(), document), version=url)
     return document
 
 

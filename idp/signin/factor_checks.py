@@ -15,10 +15,13 @@ ResyncMFADevice) calls `attempt` through one of the functions below, so that:
   `last_used_step` moves by compare-and-set (`idp.iam.totp`);
 - every refusal is audited as `mfa_failed` naming the surface.
 
-Nothing here commits: a refusal is counted and audited in the caller's unit of
-work, and the adapter commits it before it raises (a refused request must still
-count). Devices are counted only when the code was actually checked against
-them, so naming someone else's serial number cannot throttle their device.
+Nothing here commits: a refusal is counted and audited in the request's unit of
+work, which must outlive the refusal (a refused request must still count). So
+the refusals raised here keep that work (`FactorRefused` and `TooManyRequests`
+are `keeps_work`, and so must a caller's own `refusal`), or the caller answers
+with a page instead of raising. Devices are counted only when the code was
+actually checked against them, so naming someone else's serial number cannot
+throttle their device.
 """
 from __future__ import annotations
 

@@ -48,6 +48,13 @@ REPLAY_NAMESPACE = "webauthn-challenge"
 MAX_CREDENTIAL_JSON = 16 * 1024
 
 
+class PasskeyRefused(AccessDenied):
+    """A passkey answer that is refused; it keeps the request's work (`idp.work`): the challenge it spent and
+    any failure counted for it outlive the refusal."""
+
+    keeps_work = True
+
+
 @dataclass(frozen=True)
 class RelyingParty:
     """Who the browser is asked to create or use a credential for."""
@@ -106,12 +113,13 @@ def _remember(purpose: str, challenge: bytes, **bound) -> None:
 def _take(purpose: str) -> dict:
     """The pending ceremony of `purpose`, removed from the session and burnt in the replay table.
 
-    The burn is flushed, not committed: callers commit on success and after
-    auditing a refusal, so a challenge is spent whatever the outcome.
+    The burn is flushed, not committed: the request's unit of work commits it
+    on success, and a refusal (`PasskeyRefused`) keeps that work, so a
+    challenge is spent whatever the outcome.
     """
     pending = session.pop(SESSION_KEY, None)
     if not pending or pending.get("purpose") != purpose or pending.get("expires", 0) < clock.now().timestamp():
-        raise AccessDenied("The passkey request expired or was already used; try again.")
+        raise PasskeyRefused("The passkey request expired or was already used; try again.")
     digest = hashlib.sha256(pending["challenge"].encode("ascii")).hexdigest()
     try:
         with db.session.begin_nested():
@@ -120,7 +128,7 @@ def _take(purpose: str) -> dict:
                 expires_at=clock.now() + timedelta(seconds=CHALLENGE_SECONDS),
             ))
     except IntegrityError:
-        raise AccessDenied("The passkey request expired or was already used; try again.") from None
+        raise PasskeyRefused("The passkey request expired or was already used; try again.") from None
     pending["challenge_bytes"] = webauthn.base64url_to_bytes(pending["challenge"])
     return pending
 
@@ -157,10 +165,10 @@ def _serial(account_id: str, user: User | None, name: str) -> str:
 
 
 def register(account_id: str, user: User | None, credential, name: str) -> MfaDevice:
-    """Verify a navigator.credentials.create() answer and store the passkey; AccessDenied when it does not verify."""
+    """Verify a navigator.credentials.create() answer and store the passkey; PasskeyRefused when it does not verify."""
     pending = _take("register")
     if pending.get("account_id") != account_id or pending.get("user_id") != (user.id if user else None):
-        raise AccessDenied("The passkey request was made for someone else.")
+        raise PasskeyRefused("The passkey request was made for someone else.")
     rp = relying_party()
     try:
         verified = webauthn.verify_registration_response(
@@ -168,11 +176,11 @@ def register(account_id: str, user: User | None, credential, name: str) -> MfaDe
             expected_rp_id=rp.id, expected_origin=rp.origin,
         )
     except WebAuthnException:
-        raise AccessDenied("The passkey could not be verified.") from None
+        raise PasskeyRefused("The passkey could not be verified.") from None
     if db.session.scalar(select(MfaDevice.id).where(MfaDevice.credential_id == verified.credential_id)):
-        raise AccessDenied("This passkey is already registered.")
+        raise PasskeyRefused("This passkey is already registered.")
     if len(mfa_devices.owned(account_id, user)) >= mfa_devices.MAX_DEVICES_PER_USER:
-        raise AccessDenied(f"Cannot have more than {mfa_devices.MAX_DEVICES_PER_USER} MFA devices.")
+        raise PasskeyRefused(f"Cannot have more than {mfa_devices.MAX_DEVICES_PER_USER} MFA devices.")
     transports = (credential.get("response") or {}).get("transports")
     now = clock.now()
     device = MfaDevice(
@@ -228,7 +236,7 @@ def _owner_handle(device: MfaDevice) -> bytes:
 
 
 def authenticate(credential, *, passwordless: bool) -> Assertion:
-    """Verify a navigator.credentials.get() answer against the pending ceremony; AccessDenied otherwise.
+    """Verify a navigator.credentials.get() answer against the pending ceremony; PasskeyRefused otherwise.
 
     Passwordless: any discoverable credential whose user handle is its owner's,
     with user verification (the passkey is the only factor). Second factor:
@@ -237,7 +245,7 @@ def authenticate(credential, *, passwordless: bool) -> Assertion:
     pending = _take("login" if passwordless else "mfa")
     credential = _parse(credential)
     device = _device_for(credential)
-    refused = AccessDenied("The passkey could not be verified.")
+    refused = PasskeyRefused("The passkey could not be verified.")
     if device is None:
         raise refused
     if passwordless:
@@ -272,7 +280,7 @@ def _advance_counter(device: MfaDevice, new_count: int) -> None:
         .values(sign_count=new_count, last_used_at=clock.now()).execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise AccessDenied("The passkey could not be verified.")
+        raise PasskeyRefused("The passkey could not be verified.")
     db.session.refresh(device)
 
 

@@ -2,7 +2,9 @@
 
 A session is a `browser_sessions` row, so a revocation is seen by every
 instance at its next request. Ids are renewed at sign-in and at step-up; a
-cookie value that matches no live session is never adopted.
+cookie value that matches no live session is never adopted. Nothing here
+commits: the request's unit of work (`idp.work`) does, and a new session's
+cookie is sent only when its row was committed with it.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from datetime import timedelta
 
 from flask import Response, after_this_request, redirect, request, url_for
 from flask import session as flask_session
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 
 from idp import audit, clock
 from idp.authz.liveness import end_grants_of_sessions
@@ -63,7 +65,6 @@ def current() -> BrowserSession | None:
     elif now - (row.last_seen_at or row.created_at) >= SLIDE_AFTER:
         row.last_seen_at = now
         row.idle_expires_at = min(now + IDLE_TIMEOUT, row.absolute_expires_at)
-        db.session.commit()
     request.environ[_CACHE] = row
     return row
 
@@ -86,7 +87,6 @@ def start(
     db.session.add(row)
     audit.record("signin", actor=principal_arn, resource=principal_arn, decision="Allow", account_id=account_id,
                  detail={"amr": row.amr, "acr": acr, "session": row.id_hash[:16]})
-    db.session.commit()
     _issue_cookie(value, row)
     # A new CSRF token for the new privilege level (Flask-WTF makes one on the next form).
     flask_session.pop("csrf_token", None)
@@ -108,7 +108,6 @@ def step_up(session: BrowserSession, *, amr: list[str], acr: str | None) -> Brow
     db.session.add(row)
     audit.record("session_step_up", actor=row.principal_arn, resource=row.principal_arn, decision="Allow",
                  account_id=row.account_id, detail={"amr": row.amr, "acr": row.acr, "session": row.id_hash[:16]})
-    db.session.commit()
     _issue_cookie(value, row)
     return row
 
@@ -128,7 +127,6 @@ def revoke(session: BrowserSession, reason: str) -> int:
     grants = end_grants_of_sessions(select(BrowserSession.id_hash).where(BrowserSession.id_hash == session.id_hash),
                                     reason)
     _mark_revoked(session, reason)
-    db.session.commit()
     if session is request.environ.get(_CACHE):
         request.environ[_CACHE] = None
         after_this_request(_clear_cookie)
@@ -151,7 +149,6 @@ def revoke_all(account_id: str, user_id: int | None, *, except_id_hash: str | No
     audit.record("session_revoked", account_id=account_id, decision="Allow",
                  actor=request.environ[_CACHE].principal_arn if request.environ.get(_CACHE) else None,
                  detail={"reason": reason, "count": count, "user_id": user_id})
-    db.session.commit()
     return count
 
 
@@ -186,7 +183,10 @@ def _issue_cookie(value: str, row: BrowserSession) -> None:
 
     @after_this_request
     def _set(response: Response) -> Response:
-        response.set_cookie(cookie_name(), value, secure=policy.secure, httponly=True, samesite="Lax", path="/")
+        # Only a committed row is persistent here: when the request's work was rolled back (an error after a
+        # step-up, a failed commit), the browser keeps its cookie, whose session was not revoked either.
+        if inspect(row).persistent:
+            response.set_cookie(cookie_name(), value, secure=policy.secure, httponly=True, samesite="Lax", path="/")
         return response
 
 

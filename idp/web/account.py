@@ -11,21 +11,20 @@ user's own ARN); the root user may always manage its own.
 """
 from __future__ import annotations
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from idp import audit
 from idp.authz.authorizer import authorize
 from idp.authz.policy_store import bump_authz_version
-from idp.signin.callers import caller_for
 from idp.errors import AccessDenied, ValidationError
 from idp.iam import access_keys
 from idp.iam.accounts import root_arn
 from idp.iam.login_profiles import PasswordPolicyViolation
-from idp.signin import sessions
-from idp.signin import passwords as signin
-from idp.signin import throttle
+from idp.signin import passwords, sessions, throttle
+from idp.signin.callers import caller_for
 from idp.web.recent_auth import recent_auth_required
+from idp.web.signed_in import signed_in_required
 from idp.web.views import MISMATCH, blueprint
 from models import db
 from models.audit import AuditEvent
@@ -47,12 +46,12 @@ HISTORY = 10
 WRONG_CURRENT = "The current password is incorrect."
 
 
-def _principal(session: BrowserSession) -> signin.Principal:
+def _principal(session: BrowserSession) -> passwords.Principal:
     user = db.session.get(User, session.user_id) if session.user_id is not None else None
-    return signin.Principal(session.account_id, user, session.principal_arn)
+    return passwords.Principal(session.account_id, user, session.principal_arn)
 
 
-def _own_credentials(session: BrowserSession) -> signin.Principal:
+def _own_credentials(session: BrowserSession) -> passwords.Principal:
     """The principal whose password and keys this session may manage: an IAM user or the root user.
 
     A federated session not linked to a user has no user row; it must never
@@ -87,40 +86,33 @@ def _page(session: BrowserSession, *, status: int = 200, message: str | None = N
     return Response(html, status=status, mimetype="text/html")
 
 
-def _signed_in() -> BrowserSession | Response:
-    session = sessions.current()
-    return session if session is not None else sessions.login_redirect(request.path)
-
-
 @blueprint.get("/account")
+@signed_in_required
 def account() -> Response:
     """The self-service page (sign-in required)."""
-    session = _signed_in()
-    return session if isinstance(session, Response) else _page(session)
+    return _page(g.browser_session)
 
 
 @blueprint.post("/account/password")
+@signed_in_required
 def change_password() -> Response:
     """Change my password (current one required); my other sessions are revoked."""
-    session = _signed_in()
-    if isinstance(session, Response):
-        return session
+    session = g.browser_session
     principal = _own_credentials(session)
     new, confirm = request.form.get("new_password", ""), request.form.get("confirm_password", "")
     # A stolen session must not become a password-guessing oracle: same counter as the login form.
-    key = throttle.user_key(principal.account_id, principal.user.name if principal.user else signin.ROOT_USERNAME)
+    key = throttle.user_key(principal.account_id, principal.user.name if principal.user else passwords.ROOT_USERNAME)
     throttle.check([key])
-    if not signin.verify_current(principal, request.form.get("current_password", "")):
+    if not passwords.verify_current(principal, request.form.get("current_password", "")):
         throttle.failed(key, throttle.USER_RULE)
         audit.record("password_change_failed", actor=principal.arn, resource=principal.arn, decision="Deny",
-                     account_id=principal.account_id, detail={"reason": "wrong_current_password"}, commit=True)
-        return _page(session, status=400, message=WRONG_CURRENT)
+                     account_id=principal.account_id, detail={"reason": "wrong_current_password"})
+        return _page(session, status=400, message=WRONG_CURRENT)  # the counted failure is committed with the page
     if new != confirm:
         return _page(session, status=400, message=MISMATCH)
     try:
-        signin.change_password(principal, new)
-    except PasswordPolicyViolation as violation:
-        db.session.rollback()
+        passwords.change_password(principal, new)
+    except PasswordPolicyViolation as violation:  # refused before anything was written
         return _page(session, status=400, message=violation.message)
     audit.record("password_changed", actor=principal.arn, resource=principal.arn, decision="Allow",
                  account_id=principal.account_id, detail={"forced": False})
@@ -130,40 +122,44 @@ def change_password() -> Response:
     return _page(session, message="Password changed. Your other sessions were signed out.")
 
 
-def _authorize_keys(session: BrowserSession, principal: signin.Principal, action: str) -> None:
+class KeyOperationDenied(AccessDenied):
+    """The authorizer refused one of my key operations. It keeps the request's work: the page's own `Deny` entry
+    goes in before the authorizer's decision, and a step-up the same request made (`reauth_*`) stays."""
+
+    keeps_work = True
+
+
+def _authorize_keys(session: BrowserSession, principal: passwords.Principal, action: str) -> None:
     if principal.user is None:
         return  # the root user manages its own keys, as at AWS
     try:
         authorize(caller_for(session), f"iam:{action}", principal.user.arn)
-    except AccessDenied:
+    except AccessDenied as denied:
         audit.record(f"iam:{action}", actor=principal.arn, resource=principal.user.arn, decision="Deny",
-                     account_id=principal.account_id, detail={"via": "account page"}, commit=True)
-        raise
+                     account_id=principal.account_id, detail={"via": "account page"})
+        raise KeyOperationDenied(denied.message) from None
 
 
 @blueprint.post("/account/keys")
+@signed_in_required
 @recent_auth_required(back="web.account")
 def create_key() -> Response:
     """Create an access key; its secret is shown on this one page and never again."""
-    session = _signed_in()
-    if isinstance(session, Response):
-        return session
+    session = g.browser_session
     principal = _own_credentials(session)
     _authorize_keys(session, principal, "CreateAccessKey")
     issued = access_keys.create(principal.account_id, principal.user)
     bump_authz_version(principal.account_id)
     _audit_key("access_key_created", principal, issued.key.access_key_id)
-    db.session.commit()
     return _page(session, message="Access key created. Copy the secret now: it is not shown again.", new_key=issued)
 
 
 @blueprint.post("/account/keys/<key_id>/status")
+@signed_in_required
 @recent_auth_required(back="web.account", when=lambda: request.form.get("status") != "Inactive")
 def set_key_status(key_id: str) -> Response:
     """Activate or deactivate one of my access keys."""
-    session = _signed_in()
-    if isinstance(session, Response):
-        return session
+    session = g.browser_session
     principal = _own_credentials(session)
     status = request.form.get("status", "")
     if status not in access_keys.STATUSES:
@@ -172,31 +168,27 @@ def set_key_status(key_id: str) -> Response:
     access_keys.set_status(access_keys.get_owned(principal.account_id, principal.user, key_id), status)
     bump_authz_version(principal.account_id)
     _audit_key("access_key_updated", principal, key_id, status=status)
-    db.session.commit()
     return redirect(url_for("web.account"), code=303)
 
 
 @blueprint.post("/account/keys/<key_id>/delete")
+@signed_in_required
 def delete_key(key_id: str) -> Response:
     """Delete one of my access keys."""
-    session = _signed_in()
-    if isinstance(session, Response):
-        return session
+    session = g.browser_session
     principal = _own_credentials(session)
     _authorize_keys(session, principal, "DeleteAccessKey")
     access_keys.delete(access_keys.get_owned(principal.account_id, principal.user, key_id))
     bump_authz_version(principal.account_id)
     _audit_key("access_key_deleted", principal, key_id)
-    db.session.commit()
     return redirect(url_for("web.account"), code=303)
 
 
 @blueprint.post("/account/sessions/revoke")
+@signed_in_required
 def revoke_session() -> Response:
     """Sign out one of my sessions, named by a prefix of its stored hash (the cookie value never reaches a page)."""
-    session = _signed_in()
-    if isinstance(session, Response):
-        return session
+    session = g.browser_session
     mine = sessions.active_for(session)
     token = request.form.get("session", "")
     target = next((row for row in mine if row.id_hash[:16] == token), None)
@@ -206,6 +198,6 @@ def revoke_session() -> Response:
     return redirect(url_for("web.login") if target is session else url_for("web.account"), code=303)
 
 
-def _audit_key(action: str, principal: signin.Principal, key_id: str, **detail) -> None:
+def _audit_key(action: str, principal: passwords.Principal, key_id: str, **detail) -> None:
     audit.record(action, actor=principal.arn, resource=key_id, decision="Allow", account_id=principal.account_id,
                  detail=detail or None)

@@ -8,7 +8,7 @@ authorizer (root always is; `IAMAccessAnalyzerReadOnlyAccess`'s
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, g, render_template, request
 from markupsafe import Markup
 
 from idp.analyzer import graph as access_graph
@@ -16,6 +16,7 @@ from idp.analyzer.render import to_svg
 from idp.authz.authorizer import authorize
 from idp.errors import IdpError
 from idp.signin.callers import caller_for
+from idp.web.signed_in import signed_in_required
 
 blueprint = Blueprint("analyzer_pages", __name__)
 
@@ -28,13 +29,10 @@ def _render(error: IdpError) -> Response:
 
 
 @blueprint.get("/analyzer/graph")
+@signed_in_required(back=lambda: request.full_path)  # full_path as it always was (a bare "?" when no query)
 def graph_page() -> Response | str:
     """Who can reach what in the signed-in account, as an SVG picture."""
-    from idp.signin import sessions
-
-    session = sessions.current()
-    if session is None:
-        return sessions.login_redirect(request.full_path)
+    session = g.browser_session
     principal, resource = request.args.get("principal") or None, request.args.get("resource") or None
     authorize(caller_for(session), "access-analyzer:GetAccessGraph", resource or principal or "*")
     is_role = resource is not None and ":role/" in resource

@@ -1,7 +1,8 @@
-"""HTML error pages, rendered once for every browser-facing view."""
+"""Errors of the browser protocol, rendered once: HTML pages for every browser-facing view, and the JSON body of
+the endpoints a page calls with fetch() (the passkey ceremonies)."""
 from __future__ import annotations
 
-from flask import Response, g, render_template
+from flask import Response, g, jsonify, render_template
 
 from idp.errors import IdpError, TooManyRequests
 
@@ -19,4 +20,20 @@ def render_error(error: IdpError) -> Response:
     response = Response(html, status=error.status, mimetype="text/html")
     if isinstance(error, TooManyRequests):
         response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def render_json_error(error: IdpError, **members: object) -> Response:
+    """`{"error", "error_description", **members}` at the error's status, never cached.
+
+    The words are the OAuth ones (`error.oauth_error`), which the pages' scripts read.
+    """
+    body: dict[str, object] = {"error": error.oauth_error}
+    if error.message:
+        body["error_description"] = error.message
+    body.update(members)
+    response = jsonify(body)
+    response.status_code = error.status
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
     return response

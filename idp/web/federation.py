@@ -1,25 +1,27 @@
 """The `federation` blueprint: `/login/upstream/<name>` (+ `/callback`) and `/account/links`.
 
 Every failure (denied consent, wrong state, bad token, upstream down, a rule
-that excludes the person) is an HTML page from `idp.web.errors`, after a
-rollback, so nothing half-made stays; it is audited as `federation_failed`.
+that excludes the person) is an HTML page from `idp.web.errors`, after the
+unit of work rolled the request back, so nothing half-made stays; it is
+audited as `federation_failed`.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request
+from functools import wraps
+from typing import Callable
+
+from flask import Blueprint, Response, g, redirect, render_template, request
 from sqlalchemy.exc import IntegrityError
 
 from idp import audit
 from idp.errors import AccessDenied, IdpError, NotFound
 from idp.federation import identities, registry, relying_party
-from idp.signin import sessions
-from idp.signin import passwords as signin
-from idp.signin import throttle
-from idp.web.errors import render_error
+from idp.signin import passwords, sessions, throttle
 from idp.signin.urls import safe_next
+from idp.web.errors import render_error
+from idp.web.signed_in import signed_in_required
 from models import db
 from models.federation import FederatedIdentity
-from models.session import BrowserSession
 from models.user import User
 
 blueprint = Blueprint("federation", __name__)
@@ -29,12 +31,24 @@ WRONG_PASSWORD = "The current password is incorrect."
 
 @blueprint.errorhandler(IdpError)
 def _render(error: IdpError) -> Response:
-    db.session.rollback()
-    name = (request.view_args or {}).get("name")
-    if name and not isinstance(error, identities.SignInRefused):  # a refusal audited itself
-        audit.record("federation_failed", resource=name, decision="Deny",
-                     detail={"upstream": name[:64], "error": error.code, "reason": error.message[:300]}, commit=True)
     return render_error(error)
+
+
+def _failures_audited(view: Callable) -> Callable:
+    """`view` of the upstream `name`, whose errors are noted as `federation_failed` (written even as the request's
+    work rolls back)."""
+
+    @wraps(view)
+    def audited(name: str, **kwargs):
+        try:
+            return view(name, **kwargs)
+        except IdpError as error:
+            if not isinstance(error, identities.SignInRefused):  # a refusal audited itself
+                audit.note("federation_failed", resource=name, decision="Deny",
+                           detail={"upstream": name[:64], "error": error.code, "reason": error.message[:300]})
+            raise
+
+    return audited
 
 
 def _enabled(name: str):
@@ -45,6 +59,7 @@ def _enabled(name: str):
 
 
 @blueprint.get("/login/upstream/<name>")
+@_failures_audited
 def start(name: str) -> Response:
     """Send the browser to the upstream's authorization endpoint."""
     upstream = _enabled(name)
@@ -53,6 +68,7 @@ def start(name: str) -> Response:
 
 
 @blueprint.get("/login/upstream/<name>/callback")
+@_failures_audited
 def callback(name: str) -> Response:
     """Finish the upstream sign-in: sign in (provisioning on first use) or link to the signed-in user."""
     upstream = _enabled(name)
@@ -62,26 +78,25 @@ def callback(name: str) -> Response:
         if session is None or session.user_id is None or session.user_id != pending.link_user_id:
             raise AccessDenied("Sign in again as the user who asked for the link, then link from your account page.")
         identities.link(upstream, identity, db.session.get(User, session.user_id))
-        db.session.commit()
         return redirect("/account/links?linked=" + upstream.name)
     try:
         user = identities.sign_in(upstream, identity)
         db.session.flush()
     except IntegrityError:
-        # Two first sign-ins of one identity at once (two tabs): the other one made the link; use it.
+        # Two first sign-ins of one identity at once (two tabs): the other one made the link; use it. The one
+        # rollback a view still makes: the session is unusable after a failed flush until it is rolled back.
         db.session.rollback()
         user = identities.sign_in(upstream, identity)
     sessions.start(account_id=user.account_id, user=user, principal_arn=user.arn, amr=AMR, acr=None)
     return redirect(pending.next_url)
 
 
-def _signed_in_user() -> tuple[BrowserSession, User] | Response:
-    session = sessions.current()
-    if session is None:
-        return sessions.login_redirect(request.path)
+def _signed_in_user() -> User:
+    """The IAM user of the signed-in session (the root user links nothing)."""
+    session = g.browser_session
     if session.user_id is None:
         raise AccessDenied("The root user cannot link upstream identities; sign in as an IAM user.")
-    return session, db.session.get(User, session.user_id)
+    return db.session.get(User, session.user_id)
 
 
 def _page(user: User, *, status: int = 200, message: str | None = None) -> Response:
@@ -93,44 +108,38 @@ def _page(user: User, *, status: int = 200, message: str | None = None) -> Respo
 
 
 @blueprint.get("/account/links")
+@signed_in_required
 def links() -> Response:
     """My linked upstream identities, and the upstreams I can link."""
-    found = _signed_in_user()
-    if isinstance(found, Response):
-        return found
     linked = request.args.get("linked")
-    return _page(found[1], message=f"Your {linked} identity is now linked." if linked else None)
+    return _page(_signed_in_user(), message=f"Your {linked} identity is now linked." if linked else None)
 
 
 @blueprint.post("/account/links/<name>")
+@signed_in_required
+@_failures_audited
 def link_start(name: str) -> Response:
     """Re-enter the password, then go to the upstream to prove the identity to link."""
-    found = _signed_in_user()
-    if isinstance(found, Response):
-        return found
-    session, user = found
+    user = _signed_in_user()
     upstream = _enabled(name)
-    principal = signin.Principal(user.account_id, user, user.arn)
+    principal = passwords.Principal(user.account_id, user, user.arn)
     key = throttle.user_key(user.account_id, user.name)
     throttle.check([key])
-    if user.login_profile is None or not signin.verify_current(principal, request.form.get("current_password", "")):
+    if user.login_profile is None or not passwords.verify_current(principal, request.form.get("current_password", "")):
         throttle.failed(key, throttle.USER_RULE)
         audit.record("federation_link_failed", actor=user.arn, resource=user.arn, decision="Deny",
-                     account_id=user.account_id, detail={"upstream": name, "reason": "wrong_current_password"},
-                     commit=True)
-        return _page(user, status=400, message=WRONG_PASSWORD)
+                     account_id=user.account_id, detail={"upstream": name, "reason": "wrong_current_password"})
+        return _page(user, status=400, message=WRONG_PASSWORD)  # the counted failure is committed with the page
     return redirect(relying_party.begin(upstream, next_url="/account/links", intent="link", link_user_id=user.id))
 
 
 @blueprint.post("/account/links/remove/<int:link_id>")
+@signed_in_required
 def unlink(link_id: int) -> Response:
     """Remove one of my links (and the group memberships its mapping granted)."""
-    found = _signed_in_user()
-    if isinstance(found, Response):
-        return found
+    user = _signed_in_user()
     row = db.session.get(FederatedIdentity, link_id)
-    if row is None or row.user_id != found[1].id:
+    if row is None or row.user_id != user.id:
         raise NotFound("You have no such linked identity.")
     identities.unlink(row)
-    db.session.commit()
-    return _page(found[1], message="The linked identity was removed.")
+    return _page(user, message="The linked identity was removed.")

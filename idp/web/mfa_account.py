@@ -11,16 +11,16 @@ from __future__ import annotations
 import base64
 import re
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 
 from idp import audit
-from idp.errors import AccessDenied, ClientError, Conflict, TooManyRequests, ValidationError
+from idp.errors import ClientError, Conflict, TooManyRequests, ValidationError
 from idp.iam import mfa_devices, names, recovery_codes, totp
-from idp.signin import enrolment as device_enrolment
-from idp.signin import passkeys
-from idp.signin import sessions
-from idp.web.mfa import Owner, blueprint, devices, owner_of
+from idp.signin import enrolment, passkeys
+from idp.signin.factors import Owner, devices, owner_of
+from idp.web.mfa import blueprint
 from idp.web.recent_auth import recent_auth_required
+from idp.web.signed_in import signed_in_required, this_page
 from models import db
 from models.account import Account
 from models.mfa import MfaDevice
@@ -29,12 +29,9 @@ ENROLMENT_KEY = "totp_enrolment"
 ROOT_DEVICE_NAME = "root-account-mfa-device"  # the name AWS's console gives the root user's device
 
 
-def _signed_in():
-    """(browser session, owner), or (None, redirect to the login page)."""
-    current = sessions.current()
-    if current is None:
-        return None, sessions.login_redirect(request.full_path.rstrip("?"))
-    return current, owner_of(current)
+def _owner() -> Owner:
+    """The MFA owner of the signed-in session (AccessDenied for a federated identity)."""
+    return owner_of(g.browser_session)
 
 
 def _record(action: str, owner: Owner, resource: str | None = None, *, decision: str = "Allow", **detail) -> None:
@@ -80,30 +77,26 @@ def _page(owner: Owner, *, status: int = 200, message: str | None = None, codes:
 
 
 @blueprint.get("/account/mfa")
+@signed_in_required(back=this_page)
 def manage():
     """The MFA page of the signed-in principal."""
-    current, owner = _signed_in()
-    if current is None:
-        return owner
+    owner = _owner()
     return _page(owner)
 
 
 @blueprint.post("/account/mfa/totp")
+@signed_in_required(back=this_page)
 @recent_auth_required(back="mfa.manage")
 def totp_start():
     """Create an unassigned virtual device and show its QR code and secret."""
-    current, owner = _signed_in()
-    if current is None:
-        return owner
+    owner = _owner()
     _discard_pending(owner)
     try:
         created = mfa_devices.create(owner.account_id, _device_name(request.form.get("name"), owner), "/", [])
     except (Conflict, ValidationError) as refused:
-        db.session.commit()  # the abandoned enrolment stays discarded
-        return _page(owner, status=400, message=refused.message)
+        return _page(owner, status=400, message=refused.message)  # the abandoned enrolment stays discarded
     session[ENROLMENT_KEY] = {"serial": created.device.serial_number, "owner": owner.arn}
     _record("mfa_device_created", owner, created.device.serial_number)
-    db.session.commit()
     return redirect(url_for("mfa.manage") + "#enrol")
 
 
@@ -116,52 +109,45 @@ def _discard_pending(owner: Owner) -> None:
 
 
 @blueprint.post("/account/mfa/totp/cancel")
+@signed_in_required(back=this_page)
 def totp_cancel():
     """Abandon a pending TOTP enrolment."""
-    current, owner = _signed_in()
-    if current is None:
-        return owner
+    owner = _owner()
     _discard_pending(owner)
-    db.session.commit()
     return redirect(url_for("mfa.manage"))
 
 
 @blueprint.post("/account/mfa/totp/confirm")
+@signed_in_required(back=this_page)
 @recent_auth_required(back="mfa.manage")
 def totp_confirm():
     """Enable the pending device on two consecutive codes (EnableMFADevice)."""
-    current, owner = _signed_in()
-    if current is None:
-        return owner
+    owner = _owner()
     device = _pending_device(owner)
     if device is None:
         return _page(owner, status=400, message="There is no authenticator app waiting to be confirmed.")
     try:
-        device_enrolment.enable(device, owner.user, request.form.get("code1", "").strip(),
-                           request.form.get("code2", "").strip(), surface="web:totp-enrolment", actor=owner.arn,
-                           address=request.remote_addr)
+        enrolment.enable(device, owner.user, request.form.get("code1", "").strip(),
+                         request.form.get("code2", "").strip(), surface="web:totp-enrolment", actor=owner.arn,
+                         address=request.remote_addr)
     except TooManyRequests:
-        db.session.commit()  # the refusal is audited
-        raise
+        raise  # counted and audited: the error keeps the request's work
     except ClientError as refused:
         _record("mfa_enabled", owner, device.serial_number, decision="Deny", reason=refused.code)
-        db.session.commit()
         wrong_codes = "Those codes are not two consecutive codes of the new device."
         return _page(owner, status=400, message=refused.message if refused.code == "LimitExceeded" else wrong_codes)
     session.pop(ENROLMENT_KEY, None)
     _record("mfa_enabled", owner, device.serial_number, kind="virtual")
-    db.session.commit()
     flash("Authenticator app added.")
     return redirect(url_for("mfa.manage"))
 
 
 @blueprint.post("/account/mfa/remove")
+@signed_in_required(back=this_page)
 @recent_auth_required(back="mfa.manage")
 def remove():
     """Remove one of my devices (a recent sign-in, or a password or code in `reauth_*`, is checked first)."""
-    current, owner = _signed_in()
-    if current is None:
-        return owner
+    owner = _owner()
     serial = request.form.get("serial", "")
     device = next((d for d in devices(owner) if d.serial_number == serial), None)
     if device is None:
@@ -171,50 +157,43 @@ def remove():
     if kind == "virtual":
         mfa_devices.delete(device)
     _record("mfa_removed", owner, serial, kind=kind)
-    db.session.commit()
     flash("Device removed.")
     return redirect(url_for("mfa.manage"))
 
 
 @blueprint.post("/account/mfa/recovery-codes")
+@signed_in_required(back=this_page)
 @recent_auth_required(back="mfa.manage")
 def recovery_codes_generate():
     """Generate ten recovery codes, shown this once; any earlier set stops working."""
-    current, owner = _signed_in()
-    if current is None:
-        return owner
+    owner = _owner()
     codes = recovery_codes.generate(owner.account_id, owner.user_id)
     _record("recovery_codes_generated", owner, count=len(codes))
-    db.session.commit()
     return _page(owner, codes=codes)
 
 
 @blueprint.post("/account/mfa/passkey/options")
+@signed_in_required(refuse="Sign in first.")
 @recent_auth_required(back="mfa.manage")
 def passkey_register_options():
     """JSON options for navigator.credentials.create()."""
-    current, owner = _signed_in()
-    if current is None:
-        raise AccessDenied("Sign in first.")
+    owner = _owner()
     return passkeys.registration_options(owner.account_id, owner.user, f"{owner.label}@{owner.account_id}")
 
 
 @blueprint.post("/account/mfa/passkey/verify")
+@signed_in_required(refuse="Sign in first.")
 @recent_auth_required(back="mfa.manage")
 def passkey_register_verify():
     """Verify the browser's attestation and store the passkey."""
-    current, owner = _signed_in()
-    if current is None:
-        raise AccessDenied("Sign in first.")
+    owner = _owner()
     body = request.get_json(silent=True) or {}
     name = _device_name(body.get("name") or "passkey", owner)
     try:
         device = passkeys.register(owner.account_id, owner.user, body.get("credential"), name)
-    except AccessDenied as refused:
+    except passkeys.PasskeyRefused as refused:
         _record("passkey_registered", owner, decision="Deny", reason=refused.message)
-        db.session.commit()
-        raise
+        raise  # it keeps the request's work: the challenge stays spent, the refusal audited
     _record("passkey_registered", owner, device.serial_number, kind="webauthn")
-    db.session.commit()
     flash("Passkey added.")
     return {"ok": True, "serial": device.serial_number, "redirect": url_for("mfa.manage")}

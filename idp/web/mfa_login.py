@@ -18,13 +18,10 @@ from flask import Response, redirect, render_template, request, url_for
 from idp import audit
 from idp.errors import AccessDenied, TooManyRequests
 from idp.iam import recovery_codes
-from idp.signin import factor_checks
-from idp.signin import passkeys
-from idp.signin import pending
-from idp.signin import sessions
-from idp.web.mfa import Owner, blueprint, devices, factor_attempt, factors, owner_by_id
+from idp.signin import factor_checks, passkeys, pending, sessions
+from idp.signin.factors import Owner, devices, factor_attempt, factors, owner_by_id
 from idp.signin.urls import safe_next
-from models import db
+from idp.web.mfa import blueprint
 
 GENERIC_FAILURE = "That code is not valid. Try again."
 
@@ -61,25 +58,22 @@ def challenge_answer():
         return redirect(url_for("web.login"))
     method = request.form.get("method", "totp")
     code = request.form.get("code", "").strip()
-    try:
+    address = request.remote_addr
+    try:  # a throttled attempt raises TooManyRequests, which keeps the count and the audit of the refusal
         if method == "recovery":
-            factor_checks.recovery_code(factor_attempt(owner, "login"), code)
+            factor_checks.recovery_code(factor_attempt(owner, "login", address=address), code)
             extra_amr = []
         else:
-            factor_checks.totp_code(factor_attempt(owner, "login", devices_checked=devices(owner, "virtual")), code)
+            factor_checks.totp_code(factor_attempt(owner, "login", address=address,
+                                                   devices_checked=devices(owner, "virtual")), code)
             extra_amr = ["otp"]
-    except TooManyRequests:
-        db.session.commit()  # the refusal is audited
-        raise
     except factor_checks.FactorRefused:
-        db.session.commit()  # counted and audited
-        return _challenge_page(owner, status=401, message=GENERIC_FAILURE)
+        return _challenge_page(owner, status=401, message=GENERIC_FAILURE)  # counted and audited
     detail = {"method": method}
     if method == "recovery":
         detail["recovery_codes_left"] = recovery_codes.remaining(owner.account_id, owner.user_id)
         _record("recovery_code_used", owner, "Allow", **detail)
     _record("mfa_verified", owner, "Allow", **detail)
-    db.session.commit()
     return pending.finish(extra_amr=extra_amr, acr=sessions.ACR_MFA)
 
 
@@ -108,15 +102,11 @@ def mfa_passkey_verify():
     if owner is None:
         raise AccessDenied("The sign-in expired; start again.")
     credential = (request.get_json(silent=True) or {}).get("credential")
-    try:
-        assertion = factor_checks.passkey(factor_attempt(owner, "login"),
-                                          lambda: passkeys.authenticate(credential, passwordless=False),
-                                          refusal=lambda: AccessDenied("The passkey could not be verified."))
-    except (AccessDenied, TooManyRequests):
-        db.session.commit()  # counted and audited; the challenge stays spent
-        raise
+    # A refusal keeps the request's work (PasskeyRefused, TooManyRequests): counted, audited, the challenge spent.
+    assertion = factor_checks.passkey(factor_attempt(owner, "login", address=request.remote_addr),
+                                      lambda: passkeys.authenticate(credential, passwordless=False),
+                                      refusal=lambda: passkeys.PasskeyRefused("The passkey could not be verified."))
     _record("mfa_verified", owner, "Allow", method="webauthn", serial=assertion.device.serial_number)
-    db.session.commit()
     return _as_json_redirect(pending.finish(extra_amr=[assertion.amr], acr=sessions.ACR_MFA))
 
 
@@ -131,24 +121,25 @@ def passkey_login_verify():
     """Sign in with a passkey alone (user verification required) and start a session."""
     body = request.get_json(silent=True) or {}
     credential = body.get("credential") if isinstance(body, dict) else None
-    refused = AccessDenied("The passkey could not be verified.")
+    refused = passkeys.PasskeyRefused("The passkey could not be verified.")
     try:
         # The passkey names its owner; the owner's factor checks share one throttle on every surface.
         device = passkeys.claimed_device(credential)
         if device is None:
             raise refused
         owner = owner_by_id(device.account_id, device.user_id)
-        who = replace(factor_attempt(owner, "passwordless", devices_checked=[device]), counts_principal=False)
+        who = replace(factor_attempt(owner, "passwordless", address=request.remote_addr, devices_checked=[device]),
+                      counts_principal=False)
         assertion = factor_checks.passkey(who,
                                           lambda: passkeys.authenticate(credential, passwordless=True),
                                           refusal=lambda: refused)
         if owner.user is not None and owner.user.login_profile is None:
             raise refused  # console access was removed
     except (AccessDenied, TooManyRequests):
-        audit.record("signin_failed", decision="Deny", detail={"method": "passkey", "reason": "passkey_refused"})
-        db.session.commit()
+        # Noted: written whether the error keeps the work (a refusal, a throttled attempt) or not.
+        audit.note("signin_failed", decision="Deny", detail={"method": "passkey", "reason": "passkey_refused"})
         raise
     _record("mfa_verified", owner, "Allow", method="passkey-passwordless", serial=assertion.device.serial_number)
     sessions.start(account_id=owner.account_id, user=owner.user, principal_arn=owner.arn,
-                   amr=[assertion.amr], acr=sessions.ACR_MFA)  # commits
+                   amr=[assertion.amr], acr=sessions.ACR_MFA)
     return {"redirect": safe_next(body.get("next") if isinstance(body.get("next"), str) else None) or "/account"}

@@ -24,24 +24,31 @@ from datetime import timedelta
 from functools import wraps
 from typing import Callable
 
-from flask import jsonify, redirect, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 
 from idp import audit, clock
-from idp.errors import AccessDenied, TooManyRequests
-from idp.signin import factor_checks
-from idp.signin import sessions
-from idp.signin import passwords as signin
-from idp.signin import throttle
-from idp.web.mfa import Owner, devices, factor_attempt, owner_of, wants_json
+from idp.errors import AccessDenied, ClientError, TooManyRequests
+from idp.signin import factor_checks, passwords, sessions, throttle
+from idp.signin.factors import Owner, devices, factor_attempt, owner_of
 from idp.signin.urls import safe_next
+from idp.web.errors import render_json_error
+from idp.web.mfa import wants_json
+from idp.web.signed_in import signed_in_required, this_page
 from idp.web.views import blueprint
-from models import db
 from models.session import BrowserSession
 
 # The window factor removal has always used: a sign-in at most five minutes old.
 RECENT_AUTH_SECONDS = 300
 WRONG_PROOF = "That password or code is not correct."
 ASK = "Confirm it is you: enter your password or a current code from your authenticator app."
+
+
+class RecentAuthRequired(ClientError):
+    """The request adds or replaces a credential, and the session's sign-in is not recent enough."""
+
+    status = 401
+    code = "RecentAuthRequired"
+    oauth_error = "login_required"
 
 
 def is_recent(session: BrowserSession) -> bool:
@@ -63,18 +70,19 @@ def _proven(session: BrowserSession, password: str, code: str) -> list[str] | No
         return None
     if code:
         try:
-            factor_checks.totp_code(factor_attempt(owner, "reauth", devices_checked=devices(owner, "virtual")), code)
+            factor_checks.totp_code(factor_attempt(owner, "reauth", address=request.remote_addr,
+                                                   devices_checked=devices(owner, "virtual")), code)
         except factor_checks.FactorRefused:
             return None
         return ["otp"]
-    principal = signin.Principal(owner.account_id, owner.user, owner.arn)
-    key = throttle.user_key(owner.account_id, owner.label if owner.user else signin.ROOT_USERNAME)
+    principal = passwords.Principal(owner.account_id, owner.user, owner.arn)
+    key = throttle.user_key(owner.account_id, owner.label if owner.user else passwords.ROOT_USERNAME)
     try:
         throttle.check([key])
     except TooManyRequests:
         _audit_failure(owner, "throttled")
         raise
-    if not signin.verify_current(principal, password):
+    if not passwords.verify_current(principal, password):
         throttle.failed(key, throttle.USER_RULE)
         _audit_failure(owner, "wrong_password")
         return None
@@ -87,33 +95,29 @@ def _audit_failure(owner: Owner, reason: str) -> None:
 
 
 def reauthenticate(session: BrowserSession) -> BrowserSession | None:
-    """Check `reauth_password` / `reauth_code` of this request; the stepped-up session, or None (audited, committed)."""
+    """Check `reauth_password` / `reauth_code` of this request; the stepped-up session, or None (audited).
+
+    A wrong proof is counted and audited in the request's work, which the caller commits by answering with a
+    page; a throttled one raises TooManyRequests, which keeps that work.
+    """
     password, code = request.form.get("reauth_password", ""), request.form.get("reauth_code", "").strip()
     if not (password or code):
         return None
-    try:
-        amr = _proven(session, password, code)
-    except TooManyRequests:
-        db.session.commit()
-        raise
+    amr = _proven(session, password, code)
     if amr is None:
-        db.session.commit()
         return None
     audit.record("reauthenticated", actor=session.principal_arn, resource=session.principal_arn, decision="Allow",
                  account_id=session.account_id, detail={"amr": amr})
-    return sessions.step_up(session, amr=amr, acr=None)  # commits; a new id for the new privilege
+    return sessions.step_up(session, amr=amr, acr=None)  # a new id for the new privilege
 
 
 def _refused(session: BrowserSession, back: str, *, wrong: bool):
     audit.record("recent_auth_required", actor=session.principal_arn, resource=request.path, decision="Deny",
                  account_id=session.account_id, detail={"endpoint": request.endpoint, "wrong_proof": wrong})
-    db.session.commit()
     confirm = url_for("web.reauthenticate", next=back)
     message = WRONG_PROOF if wrong else ASK
     if wants_json():  # the passkey ceremony's JSON endpoints
-        response = jsonify(error="login_required", error_description=message, reauthenticate=confirm)
-        response.status_code = 401
-        return response
+        return render_json_error(RecentAuthRequired(message), reauthenticate=confirm)
     return _page(session, back, message=message, status=401)
 
 
@@ -129,7 +133,8 @@ def recent_auth_required(back: str, *, when: Callable[[], bool] | None = None) -
     """Run the view only after a recent sign-in or a proof in the same request; `back` is the page to return to.
 
     `when` narrows the guard to the requests that add or restore a credential (re-activating a key does;
-    deactivating one, which only takes a way in away, does not)."""
+    deactivating one, which only takes a way in away, does not). Stacked below `signed_in_required`, it puts
+    the stepped-up session in `g.browser_session` for the view."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
@@ -139,7 +144,9 @@ def recent_auth_required(back: str, *, when: Callable[[], bool] | None = None) -
                 return view(*args, **kwargs)  # no session: the view sends the browser to sign in
             wrong = False
             if request.form.get("reauth_password") or request.form.get("reauth_code"):
-                if reauthenticate(session) is not None:
+                stepped_up = reauthenticate(session)
+                if stepped_up is not None:
+                    g.browser_session = stepped_up
                     return view(*args, **kwargs)
                 wrong = True
             return _refused(session, url_for(back), wrong=wrong)
@@ -150,11 +157,10 @@ def recent_auth_required(back: str, *, when: Callable[[], bool] | None = None) -
 
 
 @blueprint.route("/account/reauthenticate", methods=["GET", "POST"], endpoint="reauthenticate")
+@signed_in_required(back=this_page)
 def reauthenticate_page():
     """Confirm the password or a current code; the session counts as just signed in, then back to `next`."""
-    session = sessions.current()
-    if session is None:
-        return sessions.login_redirect(request.full_path.rstrip("?"))
+    session = g.browser_session
     back = safe_next(request.values.get("next")) or url_for("web.account")
     if request.method == "GET":
         return _page(session, back, message=None)

@@ -14,12 +14,10 @@ from werkzeug.routing import BuildError
 from idp import audit
 from idp.errors import IdpError, TooManyRequests
 from idp.iam.login_profiles import PasswordPolicyViolation
-from idp.signin import pending
-from idp.signin import sessions
-from idp.signin import passwords as signin
-from idp.signin import throttle
-from idp.web.errors import render_error
+from idp.signin import passwords, pending, sessions, throttle
+from idp.signin.factors import factors
 from idp.signin.urls import safe_next
+from idp.web.errors import render_error
 from models import db
 from models.user import User
 
@@ -30,7 +28,6 @@ MISMATCH = "The two new passwords do not match."
 
 @blueprint.errorhandler(IdpError)
 def _render(error: IdpError) -> Response:
-    db.session.rollback()
     return render_error(error)
 
 
@@ -73,56 +70,45 @@ def login_submit() -> Response:
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     next_url = safe_next(request.form.get("next") or request.args.get("next")) or "/account"
-    keys = [throttle.user_key(signin.canonical_account(account), username),
+    keys = [throttle.user_key(passwords.canonical_account(account), username),
             throttle.address_key(request.remote_addr)]
     try:
         counted = throttle.check(keys)
     except TooManyRequests:
         _audit_failure(None, None, account, username, "throttled")
-        db.session.commit()
-        raise
-    attempt = signin.authenticate(account, username, password)
+        raise  # the error keeps the request's work: the audit row is committed
+    attempt = passwords.authenticate(account, username, password)
     if attempt.principal is None:
         throttle.failed(keys[0], throttle.USER_RULE)
         throttle.failed(keys[1], throttle.ADDRESS_RULE)
         _audit_failure(attempt.account_id, attempt.claimed_arn, account, username, attempt.reason)
-        db.session.commit()
         return _login_page(status=401, message=FAILURE, account=account, username=username)
     if keys[0] in counted:  # no write at all for the common case of no earlier failure
         throttle.succeeded(keys[0])
     return continue_signin(attempt.principal, next_url)
 
 
-def continue_signin(principal: signin.Principal, next_url: str) -> Response:
+def continue_signin(principal: passwords.Principal, next_url: str) -> Response:
     """After the password: MFA when the principal has factors, then a forced password change when due, then the session.
 
     MFA comes before the forced change, so a leaked temporary password alone
     cannot be used to take the account over by choosing a new one.
     """
     user_id = principal.user.id if principal.user else None
-    must_change = signin.password_change_required(principal)
-    # One commit per sign-in: the password's last use goes with the pending state or the new session.
-    if _mfa_factors(principal.account_id, user_id):
-        db.session.commit()
+    must_change = passwords.password_change_required(principal)
+    # The password's last use is committed with the request, whether a second factor, a new password or the
+    # session comes next.
+    if factors(principal.account_id, user_id):
         pending.begin(account_id=principal.account_id, user_id=user_id, principal_arn=principal.arn,
                       amr=["pwd"], next_url=next_url, password_change=must_change)
         return redirect(_mfa_challenge_url())
     if must_change:
-        db.session.commit()
         pending.begin_password_change(account_id=principal.account_id, user_id=user_id, principal_arn=principal.arn,
                                       amr=["pwd"], acr=sessions.ACR_PASSWORD, next_url=next_url)
         return redirect(url_for("web.password_change"))
     sessions.start(account_id=principal.account_id, user=principal.user, principal_arn=principal.arn,
                    amr=["pwd"], acr=sessions.ACR_PASSWORD)
     return redirect(next_url)
-
-
-def _mfa_factors(account_id: str, user_id: int | None) -> list[str]:
-    try:
-        from idp.web import mfa
-    except ImportError:
-        return []
-    return mfa.factors(account_id, user_id)
 
 
 def _mfa_challenge_url() -> str:
@@ -165,22 +151,21 @@ def password_change_submit() -> Response:
     if new != confirm:
         return _change_page(state, status=400, message=MISMATCH)
     try:
-        signin.change_password(principal, new)
-    except PasswordPolicyViolation as violation:
-        db.session.rollback()
+        passwords.change_password(principal, new)
+    except PasswordPolicyViolation as violation:  # refused before anything was written
         return _change_page(state, status=400, message=violation.message)
     sessions.revoke_all(principal.account_id, principal.user.id, reason="password_changed")
     audit.record("password_changed", actor=principal.arn, resource=principal.arn, decision="Allow",
-                 account_id=principal.account_id, detail={"forced": True}, commit=True)
+                 account_id=principal.account_id, detail={"forced": True})
     pending.clear_password_change()
     return pending.start_from(state, state["amr"], state.get("acr"))
 
 
-def _pending_principal(state: dict) -> signin.Principal | None:
+def _pending_principal(state: dict) -> passwords.Principal | None:
     user = db.session.get(User, state["user_id"])
     if user is None or user.login_profile is None:
         return None
-    return signin.Principal(user.account_id, user, user.arn)
+    return passwords.Principal(user.account_id, user, user.arn)
 
 
 @blueprint.post("/logout")

@@ -155,11 +155,13 @@ def test_a_session_without_a_user_that_is_not_root_gets_no_root_powers(client, r
     # What a federated sign-in not linked to a user will look like: user None, a non-root ARN.
     from flask import Response
 
+    from idp import work
     from idp.signin import sessions
 
     with app.test_request_context("/login", method="POST"):
-        sessions.start(account_id=root.account_id, user=None, amr=["fed"], acr=sessions.ACR_PASSWORD,
-                       principal_arn=f"arn:aws:iam::{root.account_id}:federated/corp/zed")
+        with work.unit_of_work():  # what a view gets from create_app: the session is committed when it returns
+            sessions.start(account_id=root.account_id, user=None, amr=["fed"], acr=sessions.ACR_PASSWORD,
+                           principal_arn=f"arn:aws:iam::{root.account_id}:federated/corp/zed")
         cookie = app.process_response(Response()).headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
     client.set_cookie("idp_session", cookie)
 

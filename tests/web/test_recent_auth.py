@@ -179,3 +179,21 @@ def test_a_current_code_in_the_same_request_confirms_and_wrong_ones_are_throttle
     generated = post_form(browser, f"{base}/account/mfa/recovery-codes", f"{base}/account/mfa",
                           reauth_code=code(secret, clock, 1))
     assert generated.status_code == 200 and len(rows(db, RecoveryCode)) == 10
+
+
+def test_a_confirmation_in_a_request_that_is_then_refused_leaves_the_browser_signed_in(live_server, root, iam,
+                                                                                       clock, db):
+    # The step-up of a confirmation goes with the request's work: when the page refuses the request after it
+    # (no such key) and the work is rolled back, the browser keeps the cookie of its live session.
+    browser = key_holder(live_server, root, iam)
+    iam.put_user_policy(UserName="alice", PolicyName="update", PolicyDocument=KEYS_POLICY.replace(
+        "iam:CreateAccessKey", "iam:UpdateAccessKey"))
+    base = live_server.url
+    clock.advance(STALE)
+
+    refused = post_form(browser, f"{base}/account/keys/AKIAIOSFODNN7EXAMPLE/status", f"{base}/account",
+                        status="Active", reauth_password=DEFAULT_PASSWORD)
+    assert refused.status_code == 404
+
+    page = browser.get(f"{base}/account", allow_redirects=False, timeout=30)
+    assert page.status_code == 200 and "alice" in page.text

@@ -181,9 +181,9 @@ def _wants_mfa(checked: CheckedRequest, session) -> bool:
     """
     if sessions.ACR_MFA not in checked.acr_values or session.acr == sessions.ACR_MFA:
         return False
-    from idp.web import mfa
+    from idp.signin.factors import factors
 
-    return bool(mfa.factors(session.account_id, session.user_id))
+    return bool(factors(session.account_id, session.user_id))
 
 
 def admitted(checked: CheckedRequest, subject: Subject) -> None:
