@@ -6,7 +6,7 @@ from botocore.exceptions import ClientError
 from flask import Blueprint
 
 from idp import errors
-from idp.oidc.errors import render_error as render_oauth
+from idp.oidc.endpoints.errors import render_error as render_oauth
 from idp.web.errors import render_error as render_html
 
 

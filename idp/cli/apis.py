@@ -6,10 +6,10 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from idp import work
 from idp.cli import emit, idp_cli, one_line_errors
 from idp.errors import ValidationError
 from idp.oidc import apis
-from models import db
 
 apis_cli = AppGroup("apis", help="APIs (resource servers) that access tokens are issued for.")
 idp_cli.add_command(apis_cli)
@@ -40,14 +40,9 @@ def _scopes(values: tuple[str, ...]) -> dict[str, str]:
 @one_line_errors
 def create(identifier: str, name: str, scopes: tuple[str, ...], account_id: str | None, as_json: bool) -> None:
     """Register an API and the policy of each of its scopes."""
-    try:
-        api = apis.create(apis.ApiSpec(identifier, name, _scopes(scopes)), account_id)
-        described = apis.describe(api)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    emit(described, as_json, f"registered {api.identifier} ({', '.join(described['scopes'])})")
+    with work.unit_of_work():
+        described = apis.describe(apis.create(apis.ApiSpec(identifier, name, _scopes(scopes)), account_id))
+    emit(described, as_json, f"registered {described['identifier']} ({', '.join(described['scopes'])})")
 
 
 @apis_cli.command("list")
@@ -76,10 +71,6 @@ def show(identifier: str, as_json: bool) -> None:
 @one_line_errors
 def delete(identifier: str, as_json: bool) -> None:
     """Remove an API: tokens issued for it are no longer accepted for it."""
-    try:
+    with work.unit_of_work():
         apis.delete(identifier)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     emit({"deleted": identifier}, as_json, f"deleted {identifier}")

@@ -2,18 +2,40 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
+from idp import work
 from idp.cli import emit, idp_cli, one_line_errors
 from idp.errors import ValidationError
 from idp.oidc import clients, registration
+from idp.oidc.errors import InvalidClientMetadata
 from models.oauth_client import TOKEN_ENDPOINT_AUTH_METHODS
 
 clients_cli = AppGroup("clients", help="OAuth 2.0 / OpenID Connect clients.")
 idp_cli.add_command(clients_cli)
+
+# The client metadata each option sets, as refusals name it (`InvalidClientMetadata.worded`).
+FLAGS = {
+    "client_name": "--name", "redirect_uris": "--redirect-uri",
+    "post_logout_redirect_uris": "--post-logout-redirect-uri", "backchannel_logout_uri": "--backchannel-logout-uri",
+    "token_exchange_policy": "--token-exchange-policy", "token_endpoint_auth_method": "--auth-method",
+    "jwks_uri": "--jwks-uri", "jwks": "--jwks", "grant_types": "--grant-type", "scope": "--scope",
+    "id_token_signed_response_alg": "--id-token-alg", "admitted_accounts": "--multi-account",
+}
+
+
+@contextmanager
+def _changing():
+    """One unit of work (`idp.work`); a refused metadata field is named by its option."""
+    try:
+        with work.unit_of_work():
+            yield
+    except InvalidClientMetadata as error:
+        raise ValidationError(error.worded(FLAGS)) from None
 
 
 def _metadata_options(command):
@@ -79,9 +101,12 @@ def _spec(options: dict, **extra) -> clients.ClientSpec:
 @one_line_errors
 def create(public: bool, trusted: bool, account_id: str | None, as_json: bool, **options) -> None:
     """Register a client; prints its id and, for confidential clients, its secret (only now)."""
-    client, secret = clients.create(_spec(options, public=public, trusted=trusted), account_id)
-    document = {"client_id": client.client_id, "client_secret": secret} if secret else {"client_id": client.client_id}
-    emit(document, as_json, f"client_id: {client.client_id}" + (f"\nclient_secret: {secret}" if secret else ""))
+    spec = _spec(options, public=public, trusted=trusted)
+    with _changing():
+        client, secret = clients.create(spec, account_id)
+        client_id = client.client_id
+    document = {"client_id": client_id, "client_secret": secret} if secret else {"client_id": client_id}
+    emit(document, as_json, f"client_id: {client_id}" + (f"\nclient_secret: {secret}" if secret else ""))
 
 
 @clients_cli.command("list")
@@ -119,9 +144,11 @@ def update(client_id: str, trusted: bool | None, single_account: bool, rotate_se
     spec = _spec(options, trusted=trusted)
     if single_account:
         spec.admitted_accounts = []
-    client, secret = clients.update(client_id, spec, rotate_secret=rotate_secret)
-    document = {"client_id": client.client_id, **({"client_secret": secret} if secret else {})}
-    emit(document, as_json, f"updated {client.client_id}" + (f"\nclient_secret: {secret}" if secret else ""))
+    with _changing():
+        client, secret = clients.update(client_id, spec, rotate_secret=rotate_secret)
+        client_id = client.client_id
+    document = {"client_id": client_id, **({"client_secret": secret} if secret else {})}
+    emit(document, as_json, f"updated {client_id}" + (f"\nclient_secret: {secret}" if secret else ""))
 
 
 @clients_cli.command("delete")
@@ -130,7 +157,8 @@ def update(client_id: str, trusted: bool | None, single_account: bool, rotate_se
 @one_line_errors
 def delete(client_id: str, as_json: bool) -> None:
     """Delete a client and everything issued to it."""
-    clients.delete(client_id)
+    with _changing():
+        clients.delete(client_id)
     emit({"deleted": client_id}, as_json, f"deleted {client_id}")
 
 

@@ -17,10 +17,9 @@ account than its subject's (AssumeRoleWithWebIdentity, and so the derived
 """
 from __future__ import annotations
 
-
 from idp import audit
-from idp.errors import AccessDenied, ValidationError
-from models import db
+from idp.errors import AccessDenied
+from idp.oidc.errors import InvalidClientMetadata
 from models.oauth_client import ANY_ACCOUNT, OAuthClient, admits  # noqa: F401 (the rule lives with the model)
 
 
@@ -35,13 +34,12 @@ class AccountNotAdmitted(AccessDenied):
 
 
 def require(client, account_id: str | None, *, actor: str | None, surface: str) -> None:
-    """AccountNotAdmitted (rolled back, audited and committed: nothing else written) unless `admits`."""
+    """AccountNotAdmitted unless `admits`; the refusal is audited even when the request's work is rolled back."""
     if admits(client, account_id):
         return
-    db.session.rollback()
-    audit.record("oauth:AccountNotAdmitted", actor=actor, resource=client.client_id, decision="Deny",
-                 account_id=account_id if isinstance(account_id, str) else None,
-                 detail={"surface": surface, "client_account": client.account_id}, commit=True)
+    audit.note("oauth:AccountNotAdmitted", actor=actor, resource=client.client_id, decision="Deny",
+               account_id=account_id if isinstance(account_id, str) else None,
+               detail={"surface": surface, "client_account": client.account_id})
     raise AccountNotAdmitted(client.client_id, str(account_id))
 
 
@@ -54,6 +52,7 @@ def checked_accounts(values: list[str] | tuple[str, ...] | None, own_account: st
         return [ANY_ACCOUNT]
     for value in wanted:
         if not (len(value) == 12 and value.isdigit()):
-            raise ValidationError(f"--multi-account takes a 12-digit account id or '*', not {value!r}")
+            raise InvalidClientMetadata("{admitted_accounts} takes a 12-digit account id or '*', not {value}",
+                                        field="admitted_accounts", value=repr(value))
     others = [v for v in wanted if v != own_account]
     return others or None

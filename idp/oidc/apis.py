@@ -171,8 +171,8 @@ def requested_resources(values: Iterable[str], account_id: str, *, within: Itera
 
     `within` (the resources of a code or grant) bounds a later request: its
     values must be among them, and no value means all of them. Anything else
-    is `invalid_target`: the request's work is rolled back and the refusal
-    audited (`oauth:InvalidTarget`, committed on its own).
+    is `invalid_target`, audited (`oauth:InvalidTarget`) even when the
+    request's work is rolled back.
     """
     values = list(dict.fromkeys(v for v in values if v))
     if within is not None:
@@ -195,9 +195,8 @@ def requested_resources(values: Iterable[str], account_id: str, *, within: Itera
 
 def _refused(message: str, values: list[str], account_id: str, client_id: str | None,
              redirect_uri: str | None) -> InvalidTargetError:
-    db.session.rollback()
-    audit.record("oauth:InvalidTarget", actor=client_id, resource=client_id, decision="Deny", account_id=account_id,
-                 detail={"resources": [value[:MAX_IDENTIFIER] for value in values[:MAX_RESOURCES + 1]]}, commit=True)
+    audit.note("oauth:InvalidTarget", actor=client_id, resource=client_id, decision="Deny", account_id=account_id,
+               detail={"resources": [value[:MAX_IDENTIFIER] for value in values[:MAX_RESOURCES + 1]]})
     return InvalidTargetError(message, redirect_uri=redirect_uri)
 
 

@@ -2,10 +2,12 @@
 
 A client took part when a code or a grant (refresh-token family) of it names
 the browser session (`browser_session_id`). Tokens are signed in the request
-thread by the one signer; only the HTTP deliveries run in worker threads, in
-parallel and with bounded retries, so a slow or dead relying party delays a
-logout by at most `ATTEMPTS` x `TIMEOUT_SECONDS` plus the back-off. Every
-delivery, delivered or not, is recorded in the audit log.
+thread by the one signer; the HTTP deliveries wait until the logout is
+committed (`idp.work.after_commit`: no transaction is held open across them)
+and run in worker threads, in parallel and with bounded retries, so a slow or
+dead relying party delays a logout by at most `ATTEMPTS` x `TIMEOUT_SECONDS`
+plus the back-off. Every delivery, delivered or not, is recorded in the audit
+log, in a unit of work of its own.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, union
 
-from idp import audit, clock, fetch
+from idp import audit, clock, fetch, work
 from idp.keys import jwt, keystore
 from idp.oidc.tokens import DEFAULT_ALG, issuer, public_sid
 from models import db
@@ -81,23 +83,29 @@ def logout_token(client: OAuthClient, *, sub: str | None, session_id_hash: str) 
     return jwt.sign(claims, signing.key, alg, typ=LOGOUT_TOKEN_TYP)
 
 
-def notify(session_id_hash: str, sub: str | None) -> list[Outcome]:
-    """Send a logout token to every participating client with a `backchannel_logout_uri`; audit each delivery."""
+def notify(session_id_hash: str, sub: str | None) -> None:
+    """Once this unit of work commits, send a logout token to every participating client with a
+    `backchannel_logout_uri`, and audit each delivery."""
     deliveries = [Delivery(client.client_id, client.account_id, client.backchannel_logout_uri,
                            logout_token(client, sub=sub, session_id_hash=session_id_hash))
                   for client in participants(session_id_hash) if client.backchannel_logout_uri]
-    if not deliveries:
-        return []
-    networks = fetch.configured_networks()  # read here: the workers run outside the app context
+    if deliveries:
+        networks = fetch.configured_networks()  # read here: the workers run outside the app context
+        work.after_commit(lambda: deliver_all(deliveries, networks, session_id_hash))
+
+
+def deliver_all(deliveries: list[Delivery], allowed_networks: tuple, session_id_hash: str) -> list[Outcome]:
+    """POST every logout token in parallel, then record each outcome (its own unit of work: the logout is
+    already committed)."""
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(deliveries))) as pool:
-        outcomes = list(pool.map(lambda delivery: deliver(delivery, networks), deliveries))
-    for outcome in outcomes:
-        audit.record("oauth:BackchannelLogout", actor=issuer(), resource=outcome.delivery.client_id,
-                     decision=_decision(outcome),
-                     account_id=outcome.delivery.account_id,
-                     detail={"uri": outcome.delivery.uri, "attempts": outcome.attempts, "status": outcome.status,
-                             "error": outcome.error, "sid": public_sid(session_id_hash)})
-    db.session.commit()
+        outcomes = list(pool.map(lambda delivery: deliver(delivery, allowed_networks), deliveries))
+    with work.unit_of_work():
+        for outcome in outcomes:
+            audit.record("oauth:BackchannelLogout", actor=issuer(), resource=outcome.delivery.client_id,
+                         decision=_decision(outcome),
+                         account_id=outcome.delivery.account_id,
+                         detail={"uri": outcome.delivery.uri, "attempts": outcome.attempts,
+                                 "status": outcome.status, "error": outcome.error, "sid": public_sid(session_id_hash)})
     return outcomes
 
 

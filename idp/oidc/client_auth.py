@@ -7,20 +7,21 @@ or from its `jwks_uri`, fetched with a timeout and cached). `iss` and `sub` must
 be the client id, `aud` this issuer or its token endpoint, `exp` at most
 `MAX_LIFETIME` ahead, and `jti` never seen before: the `used_jtis` table (one
 row per assertion, unique per client) is shared by every instance, and is
-committed at once so a failing token request cannot free the jti again.
+written at once in a transaction of its own: a token request refused after its
+client authenticated is rolled back (`idp.work`), and must not free the jti.
 """
 from __future__ import annotations
 
 import base64
-import threading
 import time
 from datetime import datetime, timezone
 
 from authlib.oauth2.rfc6749 import InvalidClientError
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from idp import json_input
-from idp import audit, clock, fetch
+from idp import audit, clock, fetch, json_input
+from idp.cache import app_cache
 from idp.keys import jwt
 from idp.oidc.tokens import issuer
 from idp.sts.jwks_cache import JwksUnavailable, parse_jwks
@@ -35,7 +36,7 @@ JWKS_TTL = 300
 JWKS_FAILURE_TTL = 30
 JWKS_TIMEOUT = 5
 MAX_JWKS_BYTES = 65_536
-_jwks_lock = threading.Lock()
+MAX_CACHED_JWKS = 1_000
 
 
 def authenticate_private_key_jwt(query_client, request):
@@ -55,9 +56,9 @@ def authenticate_private_key_jwt(query_client, request):
         claims = jwt.verify(assertion, keys.get, kind=jwt.CLIENT_ASSERTION, issuer=client_id,
                             audience=[issuer(), f"{issuer()}/oauth2/token", request.uri.split("?")[0]])  # uri is on the issuer
     except jwt.InvalidToken as error:
-        audit.record("oauth:RefuseToken", actor=client_id, resource="client_assertion", decision="Deny",
-                     account_id=client.model.account_id,
-                     detail={"accepts": jwt.CLIENT_ASSERTION.name, "reason": error.message}, commit=True)
+        audit.note("oauth:RefuseToken", actor=client_id, resource="client_assertion", decision="Deny",
+                   account_id=client.model.account_id,
+                   detail={"accepts": jwt.CLIENT_ASSERTION.name, "reason": error.message})
         raise InvalidClientError(description=f"The client assertion is invalid: {error.message}.",
                                  status_code=401) from None
     now = clock.now().timestamp()
@@ -81,16 +82,18 @@ def _unverified_subject(assertion: str) -> str | None:
 
 
 def _remember_jti(client_id: str, jti: str, exp: float) -> None:
-    """Record the jti for its lifetime; a second use of it is a replay."""
+    """Record the jti for its lifetime, whatever becomes of this request; a second use of it is a replay.
+
+    The spent assertion is a ledger entry, like the audit entries of a refusal, so it is the one write of a
+    token request outside the request's unit of work. Client authentication comes first, before the request
+    writes anything, so this never waits for the request's own transaction.
+    """
     try:
-        with db.session.begin_nested():
-            db.session.add(UsedJti(issuer=f"client:{client_id}", jti=jti,
-                                   expires_at=datetime.fromtimestamp(exp + jwt.LEEWAY_SECONDS, timezone.utc)))
-        db.session.commit()
+        with db.engine.begin() as ledger:
+            ledger.execute(insert(UsedJti), {"issuer": f"client:{client_id}", "jti": jti, "expires_at":
+                                            datetime.fromtimestamp(exp + jwt.LEEWAY_SECONDS, timezone.utc)})
     except IntegrityError:
-        db.session.rollback()
-        audit.record("oauth:ClientAssertionReplay", actor=client_id, decision="Deny", detail={"jti": jti[:64]},
-                     commit=True)
+        audit.note("oauth:ClientAssertionReplay", actor=client_id, decision="Deny", detail={"jti": jti[:64]})
         raise InvalidClientError(description="The client assertion was already used.", status_code=401) from None
 
 
@@ -104,11 +107,9 @@ def _client_keys(client) -> dict:
         return {}
 
 
-_fetched_jwks: dict[str, tuple[float, dict]] = {}
-
-
 def _fetched(url: str) -> dict:
-    cached = _fetched_jwks.get(url)
+    jwks_cache = app_cache("idp.client_jwks", MAX_CACHED_JWKS)
+    cached = jwks_cache.get(url)  # (fetched at, keys by kid)
     if cached is not None and time.monotonic() - cached[0] < (JWKS_TTL if cached[1] else JWKS_FAILURE_TTL):
         return cached[1]
     try:  # idp.fetch: global addresses only (a client chose this URL), pinned, no redirects, bounded
@@ -116,12 +117,10 @@ def _fetched(url: str) -> dict:
                              headers={"Accept": "application/json"})
         document = json_input.loads(answer.body) if answer.status == 200 else {}
     except fetch.DestinationRefused as refused:
-        audit.record("fetch:DestinationRefused", resource=url[:512], decision="Deny",
-                     detail={"purpose": "jwks_uri", "addresses": list(refused.addresses[:5])}, commit=True)
+        audit.note("fetch:DestinationRefused", resource=url[:512], decision="Deny",
+                   detail={"purpose": "jwks_uri", "addresses": list(refused.addresses[:5])})
         document = {}
     except (fetch.FetchFailed, ValueError):
         document = {}
     keys = parse_jwks(document) if isinstance(document, dict) and "keys" in document else {}
-    with _jwks_lock:
-        _fetched_jwks[url] = (time.monotonic(), keys)
-    return keys
+    return jwks_cache.put(url, (time.monotonic(), keys))[1]

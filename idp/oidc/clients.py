@@ -18,12 +18,14 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import select
 
-from idp import audit
+from idp import audit, work
 from idp.authz.policy_store import bump_authz_version
-from idp.errors import InvalidRedirectUri, NotFound, ValidationError
+from idp.cache import app_cache
+from idp.errors import InvalidRedirectUri, NotFound
 from idp.iam.accounts import register_issuer
 from idp.iam.oidc_providers import add_client_id, remove_client_id
 from idp.oidc.admission import checked_accounts
+from idp.oidc.errors import InvalidClientMetadata
 from idp.oidc.exchange_policy import checked_document
 from idp.oidc.redirects import checked_redirect_uri
 from models import db
@@ -113,16 +115,17 @@ def find(client_id: str) -> ClientSnapshot | None:
     """
     if not isinstance(client_id, str) or not 0 < len(client_id) <= 64:
         return None
-    cache = current_app.extensions.setdefault("idp.oauth_clients", {})
-    hit = cache.get(client_id)
+    hit = _cache().get(client_id)  # (read at, snapshot); unknown ids are cached too, as None
     if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
         return hit[1]
     row = db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
     snapshot = _snapshot(row) if row is not None and row.enabled else None
-    if len(cache) >= MAX_CACHED_CLIENTS:
-        cache.clear()  # unknown ids are cached too; never let them grow without bound
-    cache[client_id] = (time.monotonic(), snapshot)
+    _cache().put(client_id, (time.monotonic(), snapshot))
     return snapshot
+
+
+def _cache():
+    return app_cache("idp.oauth_clients", MAX_CACHED_CLIENTS)
 
 
 def _snapshot(row: OAuthClient) -> ClientSnapshot:
@@ -137,7 +140,12 @@ def _snapshot(row: OAuthClient) -> ClientSnapshot:
 
 def forget(client_id: str) -> None:
     """Drop a client from this instance's cache (after a change)."""
-    current_app.extensions.get("idp.oauth_clients", {}).pop(client_id, None)
+    _cache().pop(client_id)
+
+
+def _forget_once_committed(client_id: str) -> None:
+    # Not before: a request of this instance reading the client in between would cache the old row again.
+    work.after_commit(lambda: forget(client_id))
 
 
 def get(client_id: str) -> OAuthClient:
@@ -162,7 +170,7 @@ def create(spec: ClientSpec, account_id: str | None = None) -> tuple[OAuthClient
     if db.session.get(Account, account_id) is None:
         raise NotFound(f"no account {account_id}")
     if not spec.name:
-        raise ValidationError("a client needs a --name")
+        raise InvalidClientMetadata("a client needs a {client_name}", field="client_name")
     client = OAuthClient(client_id=new_client_id(), account_id=account_id, name=spec.name,
                          redirect_uris=[], post_logout_redirect_uris=[])
     with _redirect_refusals_audited(None, account_id):
@@ -176,8 +184,7 @@ def create(spec: ClientSpec, account_id: str | None = None) -> tuple[OAuthClient
     audit.record("oauth:CreateClient", resource=client.client_id, account_id=account_id,
                  detail={"name": client.name, "auth_method": client.token_endpoint_auth_method,
                          "admitted_accounts": client.admitted_accounts})
-    db.session.commit()
-    forget(client.client_id)
+    _forget_once_committed(client.client_id)
     return client, secret
 
 
@@ -195,8 +202,7 @@ def update(client_id: str, spec: ClientSpec, *, rotate_secret: bool = False) -> 
         client.secret_hash = None
     audit.record("oauth:UpdateClient", resource=client.client_id, account_id=client.account_id,
                  detail={"rotated_secret": secret is not None, "admitted_accounts": client.admitted_accounts})
-    db.session.commit()
-    forget(client.client_id)
+    _forget_once_committed(client.client_id)
     return client, secret
 
 
@@ -206,8 +212,7 @@ def delete(client_id: str) -> None:
     _own_provider(client.account_id, client.client_id, add=False)
     audit.record("oauth:DeleteClient", resource=client.client_id, account_id=client.account_id)
     db.session.delete(client)
-    db.session.commit()
-    forget(client_id)
+    _forget_once_committed(client_id)
 
 
 def describe(client: OAuthClient) -> dict:
@@ -228,25 +233,28 @@ def describe(client: OAuthClient) -> dict:
 def _apply(client: OAuthClient, spec: ClientSpec, *, creating: bool) -> None:
     if spec.name is not None:
         if not 0 < len(spec.name) <= 255:
-            raise ValidationError("client name must be 1..255 characters")
+            raise InvalidClientMetadata("client name must be 1..255 characters", field="client_name")
         client.name = spec.name
     if spec.public is not None:
         client.is_public = spec.public
     method = spec.auth_method or (("none" if client.is_public else "client_secret_basic") if creating else None)
     if method is not None:
         if method not in TOKEN_ENDPOINT_AUTH_METHODS:
-            raise ValidationError(f"auth method must be one of {', '.join(TOKEN_ENDPOINT_AUTH_METHODS)}")
+            raise InvalidClientMetadata(f"auth method must be one of {', '.join(TOKEN_ENDPOINT_AUTH_METHODS)}",
+                                        field="token_endpoint_auth_method")
         client.token_endpoint_auth_method = method
     if client.is_public != (client.token_endpoint_auth_method == "none"):
-        raise ValidationError("public clients authenticate with 'none', and only they do")
+        raise InvalidClientMetadata("public clients authenticate with 'none', and only they do",
+                                    field="token_endpoint_auth_method")
     if spec.redirect_uris is not None:
         if len(spec.redirect_uris) > MAX_REDIRECT_URIS:
-            raise ValidationError(f"at most {MAX_REDIRECT_URIS} redirect URIs")
+            raise InvalidClientMetadata(f"at most {MAX_REDIRECT_URIS} redirect URIs", field="redirect_uris")
         client.redirect_uris = [checked_redirect_uri(uri, public=bool(client.is_public), field="redirect_uris")
                                 for uri in dict.fromkeys(spec.redirect_uris)]
     if spec.post_logout_redirect_uris is not None:
         if len(spec.post_logout_redirect_uris) > MAX_REDIRECT_URIS:
-            raise ValidationError(f"at most {MAX_REDIRECT_URIS} post-logout redirect URIs")
+            raise InvalidClientMetadata(f"at most {MAX_REDIRECT_URIS} post-logout redirect URIs",
+                                        field="post_logout_redirect_uris")
         client.post_logout_redirect_uris = [
             checked_redirect_uri(uri, public=bool(client.is_public), field="post_logout_redirect_uris")
             for uri in dict.fromkeys(spec.post_logout_redirect_uris)]
@@ -256,65 +264,71 @@ def _apply(client: OAuthClient, spec: ClientSpec, *, creating: bool) -> None:
         client.token_exchange_policy = checked_document(spec.token_exchange_policy, client.client_id)
     if spec.backchannel_logout_uri is not None:
         # OIDC Back-Channel Logout 2.2: an absolute URL without a fragment (https, or http on loopback).
-        client.backchannel_logout_uri = _redirect_uri(spec.backchannel_logout_uri) or None
+        client.backchannel_logout_uri = _backchannel_logout_uri(spec.backchannel_logout_uri) or None
     if spec.grant_types is not None or creating:
         grants = list(dict.fromkeys(spec.grant_types or ["authorization_code", "refresh_token"]))
         unknown = [g for g in grants if g not in GRANT_TYPES]
         if unknown:
-            raise ValidationError(f"unsupported grant type {unknown[0]!r}; use {', '.join(GRANT_TYPES)}")
+            raise InvalidClientMetadata(f"unsupported grant type {{value}}; use {', '.join(GRANT_TYPES)}",
+                                        field="grant_types", value=repr(unknown[0]))
         client.grant_types = grants
         client.response_types = ["code"] if "authorization_code" in grants else []
     if "client_credentials" in client.grant_types and client.is_public:
-        raise ValidationError("public clients cannot use client_credentials")
+        raise InvalidClientMetadata("public clients cannot use client_credentials", field="grant_types")
     if "authorization_code" in client.grant_types and not client.redirect_uris:
-        raise ValidationError("an authorization_code client needs at least one --redirect-uri")
+        raise InvalidClientMetadata("an authorization_code client needs at least one {redirect_uris}",
+                                    field="redirect_uris")
     if spec.scopes is not None or creating:
         scopes = list(dict.fromkeys(spec.scopes or DEFAULT_SCOPES))
         if any(not s or not all(33 <= ord(c) <= 126 and c not in '"\\' for c in s) for s in scopes):
-            raise ValidationError("scopes are non-empty tokens of printable ASCII without quotes or backslashes")
+            raise InvalidClientMetadata("scopes are non-empty tokens of printable ASCII without quotes or backslashes",
+                                        field="scope")
         client.scopes = scopes
     if spec.trusted is not None:
         client.is_trusted = spec.trusted
     if spec.id_token_alg is not None:
         if spec.id_token_alg not in SIGNING_ALGS:
-            raise ValidationError(f"id_token_signed_response_alg must be one of {', '.join(SIGNING_ALGS)}")
+            raise InvalidClientMetadata(f"id_token_signed_response_alg must be one of {', '.join(SIGNING_ALGS)}",
+                                        field="id_token_signed_response_alg")
         client.id_token_signed_response_alg = spec.id_token_alg
     if spec.jwks is not None:
         if not isinstance(spec.jwks, dict) or not isinstance(spec.jwks.get("keys"), list):
-            raise ValidationError("jwks must be a JSON Web Key Set ({\"keys\": [...]})")
+            raise InvalidClientMetadata("jwks must be a JSON Web Key Set ({\"keys\": [...]})", field="jwks")
         if any("d" in key for key in spec.jwks["keys"] if isinstance(key, dict)):
-            raise ValidationError("jwks must hold public keys only")
+            raise InvalidClientMetadata("jwks must hold public keys only", field="jwks")
         client.jwks = spec.jwks
     if spec.jwks_uri is not None:
         if urlsplit(spec.jwks_uri).scheme not in ("https", "http"):
-            raise ValidationError("jwks_uri must be an http(s) URL")
+            raise InvalidClientMetadata("jwks_uri must be an http(s) URL", field="jwks_uri")
         client.jwks_uri = spec.jwks_uri
     if client.token_endpoint_auth_method == "private_key_jwt" and not (client.jwks or client.jwks_uri):
-        raise ValidationError("private_key_jwt clients need --jwks or --jwks-uri")
+        raise InvalidClientMetadata("private_key_jwt clients need {jwks} or {jwks_uri}", field="jwks")
 
 
 @contextmanager
 def _redirect_refusals_audited(client_id: str | None, account_id: str):
-    """A refused redirect URI keeps nothing of the change and leaves one committed audit event."""
+    """A refused redirect URI keeps nothing of the change (the unit of work rolls it back) and is audited."""
     try:
         yield
     except InvalidRedirectUri as error:
-        db.session.rollback()
-        audit.record("oauth:RefuseRedirectUri", resource=client_id, decision="Deny", account_id=account_id,
-                     detail={"field": error.field, "reason": error.message[:300]}, commit=True)
+        audit.note("oauth:RefuseRedirectUri", resource=client_id, decision="Deny", account_id=account_id,
+                   detail={"field": error.field, "reason": error.message[:300]})
         raise
 
 
-def _redirect_uri(uri: str) -> str:
+def _backchannel_logout_uri(uri: str) -> str:
+    def refused(wording: str) -> InvalidClientMetadata:
+        return InvalidClientMetadata(wording, field="backchannel_logout_uri", value=repr(uri))
+
     parts = urlsplit(uri)
     if parts.scheme in ("http", "https") and not parts.hostname:
-        raise ValidationError(f"redirect URI {uri!r} has no host")
+        raise refused("redirect URI {value} has no host")
     if not parts.scheme or parts.fragment or "#" in uri:
-        raise ValidationError(f"redirect URI {uri!r} must be absolute and have no fragment")
+        raise refused("redirect URI {value} must be absolute and have no fragment")
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "::1", "localhost"):
-        raise ValidationError(f"redirect URI {uri!r}: plain http is only allowed for loopback")
+        raise refused("redirect URI {value}: plain http is only allowed for loopback")
     if len(uri) > 2048:
-        raise ValidationError("redirect URI longer than 2048 characters")
+        raise refused("redirect URI longer than 2048 characters")
     return uri
 
 

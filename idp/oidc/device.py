@@ -3,7 +3,7 @@
 Only hashes of device and user codes are stored. User codes are 8 letters
 from a 20-consonant alphabet (RFC 8628 6.1: ~34.5 bits, no vowels so no
 words), typed case- and dash-insensitively; guessing is throttled at the
-verification page (`idp.oidc.endpoints.device_pages`). Each poll is committed even when
+verification page (`idp.oidc.endpoints.device_pages`). Each poll is kept even though
 it is refused, so `slow_down` (interval + 5 s, 3.5) holds across instances.
 A device code is redeemed by one `UPDATE ... WHERE status = 'approved'`, so
 one of concurrent polls wins; presenting it again revokes the grant it made.
@@ -22,6 +22,7 @@ from idp import audit, clock
 from idp.errors import ClientError
 from idp.oidc import issuance, tokens
 from idp.oidc.clients import ClientSnapshot
+from idp.oidc.errors import GrantRevoked
 from idp.oidc.subjects import Subject
 from models import db
 from models.oauth_client import OAuthClient
@@ -29,6 +30,20 @@ from models.oauth_grant import DeviceAuthorization, RefreshTokenFamily
 from models.session import BrowserSession
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+class PollRecorded(AuthorizationPendingError):
+    """RFC 8628 3.5 `authorization_pending`; the poll's time is kept (`keeps_work`) to pace the next one."""
+
+    keeps_work = True
+
+
+class SlowDown(SlowDownError):
+    """RFC 8628 3.5 `slow_down`; the poll's time and the longer interval are kept (`keeps_work`)."""
+
+    keeps_work = True
+
+
 LIFETIME = timedelta(minutes=10)
 INTERVAL = 5
 SLOW_DOWN_STEP = 5
@@ -91,7 +106,6 @@ def decide(row: DeviceAuthorization, session: BrowserSession, subject: Subject, 
     audit.record("oauth:DeviceDecision", actor=subject.principal_arn, resource=row.client.client_id,
                  decision="Allow" if approve else "Deny", account_id=subject.account_id,
                  detail={"request": row.id, "scope": row.scope})
-    db.session.commit()
 
 
 def redeem(client: ClientSnapshot, device_code: str) -> dict:
@@ -114,19 +128,17 @@ def redeem(client: ClientSnapshot, device_code: str) -> dict:
         .values(status="consumed", consumed_at=now)
     ).rowcount == 1
     if not won:
-        db.session.rollback()
         raise InvalidGrantError("The device_code has already been used.")
     return _issue(row)
 
 
 def _polled(row: DeviceAuthorization, now) -> None:
-    # Committed before refusing: the token endpoint rolls back refusals, but the pace must be remembered.
+    # The token endpoint undoes what a refused request did, but not for these two errors: the pace is remembered.
     last = clock.as_utc(row.last_polled_at)
     too_fast = last is not None and (now - last).total_seconds() < row.interval
     values = {"last_polled_at": now, **({"interval": row.interval + SLOW_DOWN_STEP} if too_fast else {})}
     db.session.execute(update(DeviceAuthorization).where(DeviceAuthorization.id == row.id).values(**values))
-    db.session.commit()
-    raise SlowDownError() if too_fast else AuthorizationPendingError()
+    raise SlowDown() if too_fast else PollRecorded()
 
 
 def _replayed(row: DeviceAuthorization) -> None:
@@ -134,8 +146,7 @@ def _replayed(row: DeviceAuthorization) -> None:
         issuance.revoke_family(row.family_id, "device_code_replay")
     audit.record("oauth:DeviceCodeReplay", resource=row.client.client_id, decision="Deny", account_id=row.account_id,
                  detail={"request": row.id, "grant": row.family_id})
-    db.session.commit()
-    raise InvalidGrantError("The device_code has already been used; the tokens issued for it are revoked.")
+    raise GrantRevoked("The device_code has already been used; the tokens issued for it are revoked.")
 
 
 def _issue(row: DeviceAuthorization) -> dict:

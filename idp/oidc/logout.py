@@ -89,21 +89,20 @@ def verify_hint(value: str) -> dict:
         # Access and logout tokens are not hints: the verifier accepts ID tokens only.
         return jwt.verify(value, lookup, kind=jwt.ID_TOKEN, issuer=issuer(), audience=None, leeway=HINT_LEEWAY)
     except jwt.InvalidToken as error:
-        # Committed now: the endpoint rolls back what a refused request did.
-        audit.record("oauth:RefuseToken", resource="id_token_hint", decision="Deny",
-                     detail={"accepts": jwt.ID_TOKEN.name, "reason": error.message}, commit=True)
+        audit.note("oauth:RefuseToken", resource="id_token_hint", decision="Deny",
+                   detail={"accepts": jwt.ID_TOKEN.name, "reason": error.message})
         raise InvalidLogoutRequest("The id_token_hint is not an ID token issued by this provider.") from None
 
 
-def end_session(session: BrowserSession, reason: str = "rp_logout") -> list[backchannel.Outcome]:
-    """Revoke the session and the grants made in it, then notify participating clients over the back channel."""
+def end_session(session: BrowserSession, reason: str = "rp_logout") -> None:
+    """Revoke the session and the grants made in it; participating clients are told over the back channel once
+    that is committed."""
     subject = subject_of(session)
     id_hash, principal_arn, account_id = session.id_hash, session.principal_arn, session.account_id
-    revoked = sessions.revoke(session, reason)  # the grants made in the session end with it; commits
+    revoked = sessions.revoke(session, reason)  # the grants made in the session end with it
     audit.record("oauth:EndSession", actor=principal_arn, resource=principal_arn, decision="Allow",
-                 account_id=account_id, detail={"reason": reason, "grants_revoked": revoked, "sid": public_sid(id_hash)},
-                 commit=True)
-    return backchannel.notify(id_hash, subject.sub if subject else None)
+                 account_id=account_id, detail={"reason": reason, "grants_revoked": revoked, "sid": public_sid(id_hash)})
+    backchannel.notify(id_hash, subject.sub if subject else None)
 
 
 def _client(client_id: str) -> OAuthClient:

@@ -19,6 +19,7 @@ from idp import audit, clock, fetch
 from idp.errors import InvalidRedirectUri, NotFound, OAuthError, ValidationError
 from idp.keys import jwt, sign_token, verify_own_token
 from idp.oidc import clients, tokens
+from idp.oidc.errors import InvalidClientMetadata
 from models import db
 from models.account import Account
 from models.oauth_client import OAuthClient
@@ -53,8 +54,8 @@ def account_of_initial_token(value: str | None) -> str:
             raise jwt.InvalidToken("no initial access token")
         claims = verify_own_token(value, kind=jwt.INITIAL_ACCESS_TOKEN, audience=endpoint())
     except jwt.InvalidToken as error:
-        audit.record("oauth:RefuseToken", resource="initial_access_token", decision="Deny",
-                     detail={"accepts": jwt.INITIAL_ACCESS_TOKEN.name, "reason": error.message}, commit=True)
+        audit.note("oauth:RefuseToken", resource="initial_access_token", decision="Deny",
+                   detail={"accepts": jwt.INITIAL_ACCESS_TOKEN.name, "reason": error.message})
         raise OAuthError("invalid_token", "A valid initial access token is required to register a client.",
                          status=401) from None
     return str(claims["account"])
@@ -92,7 +93,6 @@ def replace(row: OAuthClient, metadata: dict) -> dict:
             raise OAuthError("invalid_client_metadata", "client_secret does not match.")
     client, secret = _checked(lambda: clients.update(row.client_id, _spec(metadata)))
     _apply_extra(client, metadata)
-    db.session.commit()
     return {**describe(client), **({"client_secret": secret, "client_secret_expires_at": 0} if secret else {})}
 
 
@@ -168,10 +168,11 @@ def _server_side_uri_allowed(uri: str) -> bool:
 
 
 def _checked(action):
-    """`clients` refusals as RFC 7591 3.2.2 errors (a redirect URI refusal has its own code)."""
+    """`clients` refusals as RFC 7591 3.2.2 errors, by their type: `invalid_redirect_uri` for a redirect URI,
+    `invalid_client_metadata` for any other field (each message names the metadata it refuses)."""
     try:
         return action()
-    except InvalidRedirectUri as error:
+    except (InvalidRedirectUri, InvalidClientMetadata) as error:
         raise OAuthError(error.oauth_error, error.message) from None
     except ValidationError as error:
         raise OAuthError("invalid_client_metadata", error.message) from None
@@ -191,6 +192,4 @@ def _new_registration_token(client: OAuthClient, metadata: dict) -> str:
     value = secrets.token_urlsafe(32)
     client.registration_token_hash = tokens.token_hash(value)
     _apply_extra(client, metadata)
-    db.session.commit()
-    clients.forget(client.client_id)
     return value

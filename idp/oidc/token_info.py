@@ -152,4 +152,3 @@ class Revocation(RevocationEndpoint):
                 pass  # already revoked
         audit.record("oauth:RevokeToken", actor=request.client.client_id, resource=token.kind,
                      detail={"grant": grant})
-        db.session.commit()

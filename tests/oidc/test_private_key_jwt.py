@@ -55,6 +55,17 @@ def test_assertion_replay_is_refused(live_server, jwt_client, client_key):
     assert "WWW-Authenticate" in replay.headers
 
 
+def test_an_assertion_spent_on_a_refused_request_stays_spent(live_server, jwt_client, client_key):
+    """The grant's refusal comes after client authentication, which keeps what it wrote: the jti."""
+    value = assertion(jwt_client["client_id"], live_server.url, client_key)
+    refused = requests.post(f"{live_server.url}/oauth2/token", data={
+        "grant_type": "client_credentials", "scope": "not-registered", "client_assertion_type": ASSERTION_TYPE,
+        "client_assertion": value}, timeout=30)
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_scope"
+    replay = grant(live_server, value)
+    assert replay.status_code == 401 and replay.json()["error"] == "invalid_client"
+
+
 @pytest.mark.parametrize("overrides", [
     {"aud": "https://elsewhere.example/token"},
     {"exp": int(time.time()) - 3600},

@@ -149,6 +149,20 @@ def test_bad_metadata_is_refused(app, register, initial_token):
     assert not _clients(app)
 
 
+def test_refusals_name_the_metadata_not_the_cli_flags(app, register, initial_token):
+    """An HTTP client reads RFC 7591 names in error_description; the CLI says the same with its own flags."""
+    no_keys = register({**METADATA, "token_endpoint_auth_method": "private_key_jwt"}, initial_token())
+    assert no_keys.json() == {"error": "invalid_client_metadata",
+                              "error_description": "private_key_jwt clients need jwks or jwks_uri"}
+    no_uris = register({"client_name": "No callback"}, initial_token())
+    assert no_uris.json() == {"error": "invalid_client_metadata",
+                              "error_description": "an authorization_code client needs at least one redirect_uris"}
+    cli = app.test_cli_runner().invoke(args=["idp", "clients", "create", "--name", "x", "--auth-method",
+                                             "private_key_jwt", "--grant-type", "client_credentials"])
+    assert cli.exit_code == 1 and cli.output == "Error: private_key_jwt clients need --jwks or --jwks-uri\n"
+    assert not _clients(app)
+
+
 def test_management_needs_the_clients_own_registration_token(register, initial_token, live_server):
     token = initial_token()
     first = register(METADATA, token).json()

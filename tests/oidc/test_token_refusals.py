@@ -88,6 +88,16 @@ def test_bad_code_verifier(app, web_client, code_for, token_request, verifier, e
     assert grants(app) == 0
 
 
+def test_a_refused_redemption_leaves_the_code_unspent(app, web_client, code_for, token_request, redeem):
+    """A refusal undoes the grant's work: the code consumed before the verifier was checked is not kept."""
+    code, verifier = code_for(web_client)
+    wrong = token_request(web_client, grant_type="authorization_code", code=code, redirect_uri=REDIRECT_URI,
+                          code_verifier="b" * 60)
+    assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
+    assert redeem(web_client, code, verifier).status_code == 200
+    assert grants(app) == 1
+
+
 def test_public_client_code_flow_with_pkce(app, make_client, code_for, redeem):
     public = make_client("--name", "SPA", "--public", "--redirect-uri", REDIRECT_URI)
     code, verifier = code_for(public)

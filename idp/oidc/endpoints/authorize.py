@@ -29,7 +29,6 @@ from idp.oidc.subjects import Subject, subject_of
 from idp.oidc.tokens import issuer
 from idp.signin import sessions
 from idp.web.errors import render_error as render_page
-from models import db
 
 PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 RESPONSE_MODES = ("query", "form_post")
@@ -87,10 +86,9 @@ def handle(decision: str | None) -> Response:
         grant.save_authorization_code(code, grant.request)
         audit.record("oauth:Authorize", actor=subject.principal_arn, resource=checked.client.client_id,
                      decision="Allow", account_id=subject.account_id, detail={"scope": " ".join(checked.scopes)})
-        db.session.commit()
         return respond(checked.redirect_uri, {"code": code, "state": checked.state}, checked.response_mode)
     except OAuth2Error as error:
-        db.session.rollback()
+        # Answered, not raised, so the unit of work commits: no refusal here follows a write but its audit entries.
         if not error.redirect_uri:
             return render_page(ClientError(error.get_error_description() or error.error))
         state = request.values.get("state")

@@ -16,17 +16,17 @@ from idp.oidc.subjects import subject_of
 from idp.signin import sessions
 from idp.signin import throttle
 from idp.web.errors import render_error
-from models import db
 
 blueprint = Blueprint("oidc_device", __name__)
+blueprint.register_error_handler(IdpError, render_error)
 
 GUESS_RULE = throttle.Rule(free_failures=5, cap=throttle.USER_RULE.cap)
 
 
-@blueprint.errorhandler(IdpError)
-def _render(error: IdpError) -> Response:
-    db.session.rollback()
-    return render_error(error)
+class UnknownUserCode(ClientError):
+    """A user code that names no pending request; the counted guess is kept (`keeps_work`)."""
+
+    keeps_work = True
 
 
 @blueprint.get("/device")
@@ -83,8 +83,7 @@ def _lookup(session, typed: str):
     if row is None:
         for key in keys:
             throttle.failed(key, GUESS_RULE)
-        db.session.commit()
-        raise ClientError("That code is not valid. Check the code shown on your device and try again.")
+        raise UnknownUserCode("That code is not valid. Check the code shown on your device and try again.")
     return row
 
 

@@ -9,7 +9,7 @@ from idp.errors import IdpError
 from idp.keys import keystore
 from idp.keys.jwt import ASYMMETRIC_ALGS
 from idp.oidc.clients import SIGNING_ALGS
-from idp.oidc.errors import render_error
+from idp.oidc.endpoints.errors import render_error
 from idp.signin.sessions import ACR_MFA, ACR_PASSWORD
 
 blueprint = Blueprint("discovery", __name__)

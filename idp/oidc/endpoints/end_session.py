@@ -13,15 +13,9 @@ from idp.errors import IdpError
 from idp.oidc import logout
 from idp.signin import sessions
 from idp.web.errors import render_error
-from models import db
 
 blueprint = Blueprint("oidc_logout", __name__)
-
-
-@blueprint.errorhandler(IdpError)
-def _render(error: IdpError) -> Response:
-    db.session.rollback()
-    return render_error(error)
+blueprint.register_error_handler(IdpError, render_error)
 
 
 @blueprint.route("/oauth2/logout", methods=["GET", "POST"])

@@ -9,15 +9,9 @@ from idp.oidc.endpoints import authorize
 from idp.oidc.subjects import subject_of
 from idp.signin import sessions
 from idp.web.errors import render_error
-from models import db
 
 blueprint = Blueprint("oidc_pages", __name__)
-
-
-@blueprint.errorhandler(IdpError)
-def _render(error: IdpError) -> Response:
-    db.session.rollback()
-    return render_error(error)
+blueprint.register_error_handler(IdpError, render_error)
 
 
 @blueprint.route("/oauth2/authorize", methods=["GET", "POST"])
@@ -57,5 +51,4 @@ def revoke_application() -> Response:
     client_id = request.form.get("client_id", "")
     if not consent.withdraw(subject, client_id):
         raise ClientError("There is no consent to that application to revoke.")
-    db.session.commit()
     return redirect("/account/apps?revoked=1", code=303)

@@ -7,17 +7,24 @@ consumed not deleted, rotating refresh tokens with reuse detection
 (`adapters`), client authentication only by the client's registered method,
 `private_key_jwt` verified by our one JWT verifier (`client_auth`), tokens
 minted by `tokens` (our signer and algorithm allow-list, not Authlib's JWT
-generator), and every error rendered by `idp.oidc.errors` (no-store, 401 with
-`WWW-Authenticate` for client authentication failures). The device grant keeps
-Authlib's endpoint and grant classes but decides in `idp.oidc.device` (polls
-committed, single winning redemption, replay revokes); token exchange is our
-own grant (`grants.token_exchange`) decided by the shared authorizer.
+generator), and every error rendered by `idp.oidc.endpoints.errors` (no-store,
+401 with `WWW-Authenticate` for client authentication failures). The device
+grant keeps Authlib's endpoint and grant classes but decides in
+`idp.oidc.device` (polls kept, single winning redemption, replay revokes);
+token exchange is our own grant (`grants.token_exchange`) decided by the
+shared authorizer.
+
+Authlib answers a refusal itself; ours raises it instead (`Refused`), so the
+request's unit of work (`idp.work`) rolls the request back like any other
+refused one, unless the refusal keeps the work (a replay's revocation, a
+device poll: `keeps_work` on the Authlib error).
 """
 from __future__ import annotations
 
 import base64
 import binascii
 from functools import cached_property
+from typing import NoReturn
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
@@ -31,7 +38,7 @@ from idp.errors import OAuthError
 from idp.oidc import clients
 from idp.oidc.adapters import RegisteredClient
 from idp.oidc.client_auth import authenticate_private_key_jwt
-from idp.oidc.errors import render_error
+from idp.oidc.endpoints.errors import render_error
 from idp.oidc.grants.authorization_code import CodeGrant, S256CodeChallenge
 from idp.oidc.grants.client_credentials import ClientGrant
 from idp.oidc.grants.device_code import DeviceAuthorization, DeviceGrant
@@ -80,13 +87,9 @@ class Provider(AuthorizationServer):
                                                                   "client_id:client_secret (RFC 6749 2.3.1).")
         return super().authenticate_client(request, methods, endpoint)
 
-    def handle_error_response(self, request, error: OAuth2Error) -> Response:
-        """Token, introspection and revocation errors as OAuth JSON from our one renderer.
-
-        RFC 6749 5.2: a client that failed to authenticate is challenged with the scheme clients use (Basic).
-        """
-        converted = as_idp_error(error)
-        return render_error(converted, scheme="Basic" if converted.status == 401 else "Bearer")
+    def handle_error_response(self, request, error: OAuth2Error) -> NoReturn:
+        """Raise a token, device authorization, introspection or revocation refusal out of the view as `Refused`."""
+        raise Refused(error)
 
 
 class CachedPayload(FlaskOAuth2Payload):
@@ -107,9 +110,24 @@ class IssuerRequest(FlaskOAuth2Request):
         self.payload = CachedPayload(request)
 
 
+class Refused(OAuthError):
+    """Authlib's refusal as ours (client authentication failures are always 401, RFC 6749 5.2), keeping the
+    request's work when the Authlib error says so (`keeps_work`)."""
+
+    def __init__(self, error: OAuth2Error):
+        status = 401 if error.error == "invalid_client" else (error.status_code or 400)
+        super().__init__(error.error, error.get_error_description() or "", status=status)
+        self.keeps_work = bool(getattr(error, "keeps_work", False))
+
+
+def render_refusal(refused: Refused) -> Response:
+    """RFC 6749 5.2: a client that failed to authenticate is challenged with the scheme clients use (Basic)."""
+    return render_error(refused, scheme="Basic")
+
+
 def _refused(action: str, *, reason: str) -> None:
-    """Audit a refusal, committed on its own: every endpoint rolls back what a refused request wrote."""
-    audit.record(action, decision="Deny", detail={"reason": reason}, commit=True)
+    """Audit a refusal (written whatever becomes of the request's work)."""
+    audit.note(action, decision="Deny", detail={"reason": reason})
 
 
 def basic_credentials_readable(header: str | None) -> bool:
@@ -129,12 +147,6 @@ def basic_credentials_readable(header: str | None) -> bool:
     except UnicodeDecodeError:
         return False
     return True
-
-
-def as_idp_error(error: OAuth2Error) -> OAuthError:
-    """Authlib's error as ours; client authentication failures are always 401 (RFC 6749 5.2)."""
-    status = 401 if error.error == "invalid_client" else (error.status_code or 400)
-    return OAuthError(error.error, error.get_error_description() or "", status=status)
 
 
 def init_provider(app: Flask) -> Provider:

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from idp.errors import IdpError, OAuthError
-from idp.oidc.errors import render_error
+from idp.oidc.endpoints.errors import no_store, render_error
+from idp.oidc.endpoints.server import Refused, render_refusal
 from idp.oidc.endpoints.userinfo import bearer_value, userinfo_claims
-from models import db
 
 blueprint = Blueprint("oidc", __name__)
 blueprint.register_error_handler(IdpError, render_error)
+blueprint.register_error_handler(Refused, render_refusal)
 
 
 @blueprint.after_request
@@ -27,23 +28,6 @@ def _server():
     return current_app.extensions["idp.oauth2"]
 
 
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    return response
-
-
-def _committed(response: Response) -> Response:
-    # Success commits what the grant wrote; a refusal leaves nothing behind but what it committed itself.
-    # A client_credentials grant touches no table at all (cached client): then there is nothing to end.
-    if db.session().in_transaction():
-        if response.status_code == 200:
-            db.session.commit()
-        else:
-            db.session.rollback()
-    return _no_store(response)
-
-
 def _form_only() -> None:
     if request.mimetype != "application/x-www-form-urlencoded":
         raise OAuthError("invalid_request", "The request body must be application/x-www-form-urlencoded.")
@@ -53,31 +37,31 @@ def _form_only() -> None:
 def token() -> Response:
     """RFC 6749 3.2: authorization_code, refresh_token, client_credentials; RFC 8628 3.4 device_code; RFC 8693 token exchange."""
     _form_only()
-    return _committed(_server().create_token_response())
+    return no_store(_server().create_token_response())
 
 
 @blueprint.post("/oauth2/device_authorization")
 def device_authorization() -> Response:
     """RFC 8628 3.1."""
     _form_only()
-    return _committed(_server().create_endpoint_response("device_authorization"))
+    return no_store(_server().create_endpoint_response("device_authorization"))
 
 
 @blueprint.post("/oauth2/introspect")
 def introspect() -> Response:
     """RFC 7662."""
     _form_only()
-    return _committed(_server().create_endpoint_response("introspection"))
+    return no_store(_server().create_endpoint_response("introspection"))
 
 
 @blueprint.post("/oauth2/revoke")
 def revoke() -> Response:
     """RFC 7009."""
     _form_only()
-    return _committed(_server().create_endpoint_response("revocation"))
+    return no_store(_server().create_endpoint_response("revocation"))
 
 
 @blueprint.route("/oauth2/userinfo", methods=["GET", "POST"])
 def userinfo() -> Response:
     """OIDC Core 5.3, bearer-authenticated."""
-    return _no_store(jsonify(userinfo_claims(bearer_value())))
+    return no_store(jsonify(userinfo_claims(bearer_value())))

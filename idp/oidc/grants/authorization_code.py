@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from idp import audit, clock
 from idp.clock import as_utc
 from idp.oidc import apis, issuance
+from idp.oidc.errors import GrantRevoked
 from idp.oidc.subjects import Subject, subject_exists
 from idp.oidc.tokens import new_secret_value, token_hash
 from models import db
@@ -83,8 +84,7 @@ class CodeGrant(AuthorizationCodeGrant):
             revoked = issuance.revoke_grants_of_code(row.id, reason="code_replay")
             audit.record("oauth:CodeReplay", actor=client.client_id, resource=f"authorization_code:{row.id}",
                          decision="Deny", account_id=row.account_id, detail={"revoked_grants": revoked})
-            db.session.commit()
-            raise InvalidGrantError("The authorization code was already used; tokens issued from it are revoked.")
+            raise GrantRevoked("The authorization code was already used; tokens issued from it are revoked.")
         if as_utc(row.expires_at) <= clock.now():
             return None
         return CodeRecord(row)

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from idp import audit, clock
 from idp.clock import as_utc
 from idp.oidc import apis, issuance, tokens
+from idp.oidc.errors import GrantRevoked
 from idp.oidc.grants.authorization_code import CLIENT_AUTH_METHODS
 from idp.oidc.subjects import Subject, subject_exists
 from models import db
@@ -74,8 +75,7 @@ class RotatingRefreshGrant(RefreshTokenGrant):
                 issuance.revoke_family(family.id, "refresh_token_reuse")
                 audit.record("oauth:RefreshTokenReuse", actor=client.client_id, resource=family.subject,
                              decision="Deny", account_id=family.account_id, detail={"grant": family.id})
-                db.session.commit()
-                raise InvalidGrantError("The refresh token was already used; the grant is revoked.")
+                raise GrantRevoked("The refresh token was already used; the grant is revoked.")
         if not subject_exists(family.account_id, family.user_id):
             raise InvalidGrantError("There is no user for this refresh token.")
         subject = Subject(family.account_id, family.user_id, "", family.auth_time, tuple(family.amr or ()),

@@ -35,9 +35,8 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):
         try:
             self.request.exchange = self._checked(row)
         except OAuth2Error as refused:
-            db.session.rollback()
-            audit.record("oauth:TokenExchangeRefused", actor=row.client_id, decision="Deny", account_id=row.account_id,
-                         detail={"error": refused.error, "reason": (refused.description or "")[:300]}, commit=True)
+            audit.note("oauth:TokenExchangeRefused", actor=row.client_id, decision="Deny", account_id=row.account_id,
+                       detail={"error": refused.error, "reason": (refused.description or "")[:300]})
             raise
         self.request.client = client
 
@@ -77,7 +76,6 @@ class TokenExchangeGrant(BaseGrant, TokenEndpointMixin):
                      account_id=row.account_id,
                      detail={"subject_issuer": subject.issuer, "audiences": targets, "scope": scope,
                              "requested_token_type": requested, "actor": actor.local_subject if actor else None})
-        db.session.commit()
         return 200, body, self.TOKEN_RESPONSE_HEADER
 
 
