@@ -1,7 +1,13 @@
 """Bootstrap: schema, keys, the default account, its root credentials, our own issuer in IAM.
 
 Idempotent: a second run changes nothing. Input is validated before anything
-is written (`load_settings`), and the account part is one transaction.
+is written (`load_settings`). The migrations run on their own connection and the
+keystore commits its keys itself; everything else (the AWS-managed policies, the
+account, its root key, our issuer, the upstreams file) is one unit of work
+(`idp.work`), committed before the credentials file is written. On PostgreSQL an
+advisory lock, taken and released on a connection of its own (its commits end
+only that connection's statements, never the session's work), serialises
+instances bootstrapping at once.
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from flask import Flask, current_app
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from idp import work
 from idp.config import Settings
 from idp.errors import ConfigError, IdpError
 from idp.iam.accounts import RootCredentials, add_root_access_key, create_account, register_issuer
@@ -32,21 +39,19 @@ BOOTSTRAP_LOCK_ID = 0x1D9B00757
 def bootstrap(app: Flask) -> RootCredentials:
     """Bring the database to a usable state and return the default root credentials."""
     settings: Settings = app.config["IDP_SETTINGS"]
+    # Its own app context, so its own session and its own unit of work, wherever it is called from (the
+    # first request's before_request hook, the `idp bootstrap` command inside the CLI's unit).
     with app.app_context():
         _check_connection(settings)
         with _exclusive(settings):
             flask_migrate.upgrade(directory=app.extensions["migrate"].directory)
-            keystore().ensure()
-            ensure_aws_managed_policies()
-            try:
+            keystore().ensure()  # commits its keys itself (see Keystore.ensure)
+            with work.unit_of_work():
+                ensure_aws_managed_policies()
                 credentials = _ensure_default_account(settings)
                 register_issuer(credentials.account_id, settings.issuer)
                 if settings.upstreams_file is not None:
                     _apply_upstreams_file(settings.upstreams_file, credentials.account_id)
-                db.session.commit()
-            except BaseException:
-                db.session.rollback()
-                raise
         if credentials.secret_access_key and not settings.root_secret_access_key:
             _write_credentials_file(settings.instance_dir, credentials)
         return credentials
@@ -77,6 +82,8 @@ def _exclusive(settings: Settings):
     if db.engine.dialect.name != "postgresql":
         yield
         return
+    # A connection of its own, outside the session: its commits end the lock statements' transactions (the
+    # session-level lock lives on), and never commit the bootstrap's unit of work.
     with db.engine.connect() as connection:
         connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": BOOTSTRAP_LOCK_ID})
         connection.commit()

@@ -23,7 +23,7 @@ SESSION_MARGIN = timedelta(days=30)
 
 
 def purge_expired(now: datetime | None = None) -> dict[str, int]:
-    """Delete expired rows; how many of each kind, audited."""
+    """Delete expired rows (in the caller's unit of work); how many of each kind, audited."""
     now = now or clock.now()
     counts = {
         "used_jtis": db.session.execute(delete(UsedJti).where(UsedJti.expires_at < now)).rowcount,
@@ -37,5 +37,4 @@ def purge_expired(now: datetime | None = None) -> dict[str, int]:
         ))).rowcount,
     }
     audit.record("maintenance:PurgeExpired", decision="Allow", detail=counts)
-    db.session.commit()
     return counts

@@ -19,16 +19,16 @@ Query API, Access Analyzer's rest-json, `POST /authorize`):
 from __future__ import annotations
 
 import hmac
-import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
 
-from flask import current_app, request
+from flask import request
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from idp import audit, clock
+from idp.cache import Cache, app_cache
 from idp.authz import sigv4
 from idp.authz.policy_store import authz_version
 from idp.authz.principals import Caller, root_principal, user_principal
@@ -43,7 +43,6 @@ from models.access_key import AccessKey
 # Writing last-used on every request would make every read a write.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 MAX_CACHED_KEYS = 10_000
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -91,8 +90,8 @@ def _presented_token(request: sigv4.SignedRequest) -> str | None:
     return None
 
 
-def _cache() -> dict[str, KnownKey]:
-    return current_app.extensions.setdefault("idp.key_cache", {})
+def _cache() -> Cache[KnownKey]:
+    return app_cache("idp.key_cache", MAX_CACHED_KEYS)
 
 
 def _load(access_key_id: str) -> KnownKey | None:
@@ -113,16 +112,15 @@ def known_key(access_key_id: str) -> KnownKey | None:
     """The active key with this id, from the cache while its account's version holds."""
     cache = _cache()
     cached = cache.get(access_key_id)
-    if cached is not None and authz_version(cached.account_id) == cached.version:
-        return cached
+    if cached is not None:  # the entry names the account whose current version it must have been verified at
+        current = cache.get(access_key_id, version=authz_version(cached.account_id))
+        if current is not None:
+            return current
     loaded = _load(access_key_id)
-    with _lock:
-        if len(cache) >= MAX_CACHED_KEYS:
-            cache.clear()
-        if loaded is None:
-            cache.pop(access_key_id, None)
-        else:
-            cache[access_key_id] = loaded
+    if loaded is None:
+        cache.pop(access_key_id)
+    else:
+        cache.put(access_key_id, loaded, version=loaded.version)
     return loaded
 
 
@@ -140,9 +138,8 @@ def authenticate(request: sigv4.SignedRequest, service: str, *, action: str | No
             return _authenticate_temporary(request, token, service, action, unsigned_payload)
         return _authenticate_long_term(request, service, unsigned_payload)
     except sigv4.ServiceScopeMismatch as refused:
-        audit.record("sigv4:ServiceScopeMismatch", actor=refused.access_key_id, resource=refused.addressed,
-                     decision="Deny", detail={"scoped": refused.scoped[:64], "addressed": refused.addressed},
-                     commit=True)
+        audit.note("sigv4:ServiceScopeMismatch", actor=refused.access_key_id, resource=refused.addressed,
+                   decision="Deny", detail={"scoped": refused.scoped[:64], "addressed": refused.addressed})
         raise
 
 
@@ -203,10 +200,9 @@ def check_session_reach(session: SessionToken, service: str, action: str | None)
 
 
 def _audit_reach(session: SessionToken, resource: str, reason: str) -> None:
-    audit.record("sts:SessionCredentialsOutOfReach", actor=session.principal_arn, resource=resource,
-                 decision="Deny", account_id=session.account_id,
-                 detail={"origin": "GetSessionToken", "mfa": session.mfa_auth_time is not None, "reason": reason},
-                 commit=True)
+    audit.note("sts:SessionCredentialsOutOfReach", actor=session.principal_arn, resource=resource,
+               decision="Deny", account_id=session.account_id,
+               detail={"origin": "GetSessionToken", "mfa": session.mfa_auth_time is not None, "reason": reason})
 
 
 def _touch(key: KnownKey, verified: sigv4.VerifiedSignature) -> None:
@@ -217,5 +213,4 @@ def _touch(key: KnownKey, verified: sigv4.VerifiedSignature) -> None:
         update(AccessKey).where(AccessKey.access_key_id == key.access_key_id)
         .values(last_used_at=now, last_used_service=verified.service, last_used_region=verified.region)
     )
-    with _lock:
-        _cache()[key.access_key_id] = replace(key, last_used_at=now)
+    _cache().put(key.access_key_id, replace(key, last_used_at=now), version=key.version)

@@ -17,10 +17,12 @@ from typing import Callable, Mapping
 from urllib.parse import quote
 
 import requests
-from flask import Response, g, jsonify, request
+from flask import Response, g, request
 
+from idp import work
 from idp.authz.context import connection_keys
 from idp.authz.resource_server import AuthorizationResult
+from idp.authz.responses import denied, error_response
 
 Resolver = Callable[..., object]
 View = Callable[..., object]
@@ -51,25 +53,6 @@ def request_context(extra: Mapping[str, object] | None = None) -> dict[str, obje
     return {**connection_keys(), **(extra or {})}
 
 
-def denied(result: AuthorizationResult) -> Response:
-    """403 with the authorizer's reason."""
-    body = {"error": "AccessDenied", "message": result.reason}
-    if result.encoded_message:
-        body["encoded_message"] = result.encoded_message
-    response = jsonify(body)
-    response.status_code = 403
-    return response
-
-
-def error_response(status: int, code: str, message: str) -> Response:
-    """A JSON error in the shape `POST /authorize` uses."""
-    response = jsonify(error=code, message=message)
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'AWS4-HMAC-SHA256, Bearer error="invalid_token"'
-    return response
-
-
 def require(action: str, *, resource: str | Resolver, context: Mapping | Resolver | None = None,
             resource_policy: str | Mapping | Resolver | None = None,
             audience: str | None = None) -> Callable[[View], View]:
@@ -78,24 +61,25 @@ def require(action: str, *, resource: str | Resolver, context: Mapping | Resolve
     def guard(view: View) -> View:
         @functools.wraps(view)
         def wrapped(**kwargs):
-            from idp.authz.resource_server import authorize_request, settle
+            from idp.authz.resource_server import authorize_request
             from idp.authz.credentials import signed_request
             from idp.errors import AuthenticationError, IdpError
 
             token = bearer_token()
             try:
-                result = authorize_request(
-                    action, str(_resolve(resource, kwargs)),
-                    signed=None if token else signed_request(), token=token,
-                    context=request_context(_resolve(context, kwargs)),
-                    resource_policy=_resolve(resource_policy, kwargs), audience=audience,
-                )
+                # The decision is its own unit of work (this app's views are not wrapped by `create_app`):
+                # its audit rows and the key's last use commit before the view runs, refusals included.
+                with work.unit_of_work():
+                    result = authorize_request(
+                        action, str(_resolve(resource, kwargs)),
+                        signed=None if token else signed_request(), token=token,
+                        context=request_context(_resolve(context, kwargs)),
+                        resource_policy=_resolve(resource_policy, kwargs), audience=audience,
+                    )
             except AuthenticationError as error:
                 return error_response(401, error.code, error.message)
             except IdpError as error:
                 return error_response(error.status, error.code, error.message)
-            finally:
-                settle()
             if not result.allowed:
                 return denied(result)
             g.authorization = result

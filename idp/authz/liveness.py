@@ -14,12 +14,11 @@ that delay; a revoked answer is final and kept.
 """
 from __future__ import annotations
 
-import threading
-
 from flask import current_app
 from sqlalchemy import Select, select, update
 
 from idp import clock
+from idp.cache import Cache, app_cache
 from idp.keys.jwt import InvalidToken
 from models import db
 from models.jti import UsedJti
@@ -30,7 +29,6 @@ REVOKED_NAMESPACE = "revoked-access-token"
 BOUND_JTI_CLAIM = "bound_jti"
 MAX_BOUND = 10
 MAX_REMEMBERED = 10_000
-_lock = threading.Lock()
 
 
 class RevokedToken(InvalidToken):
@@ -79,8 +77,9 @@ def grant_is_live(grant: object, *, max_age: float | None = None) -> bool:
     return _remembered(("gid", str(grant)), max_age, lambda: _grant_is_live(grant))
 
 
-def _answers() -> dict[tuple[str, str], tuple[bool, float]]:
-    return current_app.extensions.setdefault("idp.token_liveness", {})
+def _answers() -> Cache[tuple[bool, float]]:
+    """(grant or jti) -> (live?, the app clock's timestamp of the answer)."""
+    return app_cache("idp.token_liveness", MAX_REMEMBERED)
 
 
 def _remembered(key: tuple[str, str], max_age: float, load) -> bool:
@@ -91,10 +90,7 @@ def _remembered(key: tuple[str, str], max_age: float, load) -> bool:
         return seen[0]
     live = load()
     if max_age > 0:
-        with _lock:
-            if len(answers) >= MAX_REMEMBERED:
-                answers.clear()
-            answers[key] = (live, now)
+        answers.put(key, (live, now))
     return live
 
 

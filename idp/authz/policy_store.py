@@ -9,7 +9,6 @@ instance's view of the version at once and again when it commits.
 from __future__ import annotations
 
 import functools
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import bindparam, event, or_, select, update
 from sqlalchemy.orm import Session
 
+from idp.cache import Cache, app_cache
 from idp.errors import MalformedPolicyDocument
 from idp.policy import MalformedPolicyDocument as EngineMalformed
 from idp.policy import Policy, PolicyKind, PolicySet, parse_policy
@@ -31,13 +31,13 @@ from models.role import Role
 from models.user import User
 
 MAX_CACHED_PRINCIPALS = 10_000
+AUTHZ_VERSIONS = "idp.authz_versions"
+_MISSING = object()  # a cached None is an answer (the role or policy is gone), not a miss
 
-_lock = threading.Lock()
 
-
-def _cache() -> dict[tuple, tuple[int, object]]:
-    # Per app, so two apps in one process (tests) never share entries.
-    return current_app.extensions.setdefault("idp.policy_cache", {})
+def _cache() -> Cache:
+    """Policy sets, role snapshots and session policies by principal, each at the authz version it was read at."""
+    return app_cache("idp.policy_cache", MAX_CACHED_PRINCIPALS)
 
 
 @contextmanager
@@ -56,9 +56,9 @@ def parsed(document: str, kind: PolicyKind, policy_id: str) -> Policy:
     return parse_policy(document, kind, policy_id)
 
 
-def _versions() -> dict[str, tuple[int, float]]:
-    # account -> (authz version, monotonic time it was read)
-    return current_app.extensions.setdefault("idp.authz_versions", {})
+def _versions() -> Cache[tuple[int, float]]:
+    """account -> (its authz version, the monotonic time it was read)."""
+    return app_cache(AUTHZ_VERSIONS, MAX_CACHED_PRINCIPALS)
 
 
 # A Core statement on the session's connection: this runs on every request signed with a long-term key,
@@ -69,14 +69,15 @@ _VERSION_QUERY = select(Account.__table__.c.authz_version).where(Account.__table
 def authz_version(account_id: str) -> int:
     """The account's current authz version (read now, and remembered for `fresh_authz_version`)."""
     version = db.session.connection().execute(_VERSION_QUERY, {"account": account_id}).scalar() or 0
-    _versions()[account_id] = (version, time.monotonic())
+    _versions().put(account_id, (version, time.monotonic()))
     return version
 
 
 def fresh_authz_version(account_id: str) -> int:
     """The account's authz version as read within the last `IDP_AUTHZ_REFRESH_SECONDS`, else read now."""
     app = current_app._get_current_object()  # one context lookup, not two: this runs on every warm request
-    seen = app.extensions.get("idp.authz_versions", {}).get(account_id)
+    versions = app.extensions.get(AUTHZ_VERSIONS)  # the app_cache of that name, once `authz_version` made it
+    seen = versions.get(account_id) if versions is not None else None
     if seen is not None and time.monotonic() - seen[1] < app.config.get("IDP_AUTHZ_REFRESH_SECONDS", 1):
         return seen[0]
     return authz_version(account_id)
@@ -87,7 +88,7 @@ def bump_authz_version(account_id: str) -> None:
     db.session.execute(
         update(Account).where(Account.id == account_id).values(authz_version=Account.authz_version + 1)
     )
-    _versions().pop(account_id, None)
+    _versions().pop(account_id)
     # A request racing this one may re-read the old version before we commit: forget it again then.
     db.session.info.setdefault("idp.bumped_accounts", set()).add(account_id)
 
@@ -98,7 +99,7 @@ def _forget_bumped_versions(session: Session) -> None:
     if bumped and has_app_context():
         versions = _versions()
         for account_id in bumped:
-            versions.pop(account_id, None)
+            versions.pop(account_id)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -162,15 +163,10 @@ def policies_for_user(user_pk: int, account_id: str, arn: str, version: int | No
     """The cached PolicySet of an IAM user, reloaded when the account's version moved."""
     version = authz_version(account_id) if version is None else version
     cache = _cache()
-    cached = cache.get((account_id, arn))
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    policy_set = user_policies(db.session.get(User, user_pk))
-    with _lock:
-        if len(cache) >= MAX_CACHED_PRINCIPALS:
-            cache.clear()
-        cache[(account_id, arn)] = (version, policy_set)
-    return policy_set
+    cached = cache.get((account_id, arn), version=version)
+    if cached is not None:
+        return cached
+    return cache.put((account_id, arn), user_policies(db.session.get(User, user_pk)), version=version)
 
 
 @dataclass(frozen=True)
@@ -203,34 +199,26 @@ def role_snapshot(account_id: str, version: int, *, name: str | None = None,
     """The role named `name` (case-insensitive) or with unique id `role_id`, as of `version`; None if gone."""
     key = (account_id, "role", role_id) if role_id else (account_id, "role-name", (name or "").lower())
     cache = _cache()
-    cached = cache.get(key)
-    if cached is not None and cached[0] == version:
-        return cached[1]
+    cached = cache.get(key, version=version, default=_MISSING)
+    if cached is not _MISSING:
+        return cached
     condition = Role.role_id == role_id if role_id else Role.name_lower == (name or "").lower()
     role = db.session.scalar(select(Role).where(Role.account_id == account_id, condition))
-    snapshot = _snapshot(role) if role is not None else None
-    with _lock:
-        if len(cache) >= MAX_CACHED_PRINCIPALS:
-            cache.clear()
-        cache[key] = (version, snapshot)
-    return snapshot
+    return cache.put(key, _snapshot(role) if role is not None else None, version=version)
 
 
 def session_policy(account_id: str, policy_arn: str, version: int) -> Policy | None:
     """A managed policy named in `PolicyArns`, parsed as a session policy; None when it no longer exists."""
     key = (account_id, "session-policy", policy_arn)
     cache = _cache()
-    cached = cache.get(key)
-    if cached is not None and cached[0] == version:
-        return cached[1]
+    cached = cache.get(key, version=version, default=_MISSING)
+    if cached is not _MISSING:
+        return cached
     policy = db.session.scalar(select(ManagedPolicy).where(
         ManagedPolicy.arn == policy_arn,
         or_(ManagedPolicy.account_id == account_id, ManagedPolicy.account_id.is_(None)),
     ))
-    loaded = managed(policy, PolicyKind.SESSION) if policy is not None else None
-    with _lock:
-        cache[key] = (version, loaded)
-    return loaded
+    return cache.put(key, managed(policy, PolicyKind.SESSION) if policy is not None else None, version=version)
 
 
 def clear_cache() -> None:

@@ -13,8 +13,6 @@ import json
 import re
 from typing import Mapping
 
-from flask import g, has_request_context
-
 from idp import json_input
 from idp import audit
 from idp.authz import credentials
@@ -25,7 +23,6 @@ from idp.authz.sigv4 import SignedRequest
 from idp.authz.tokens import AUDIENCE_KEY, CLIENT_ID_KEY, SCOPE_KEY, TokenIdentity, identity_for_token
 from idp.errors import AuthenticationError, ValidationError
 from idp.policy import Decision, Policy, PolicyKind
-from models import db
 
 _ACTION = re.compile(r"([a-z0-9-]{1,64}):([A-Za-z0-9-]{1,128})", re.ASCII)
 # Keys the authorizer derives from the caller and the clock; a resource server may not supply them.
@@ -175,12 +172,3 @@ def _encoded(caller: Caller, decision: Decision) -> str | None:
     except ImportError:
         return None
     return encode(decision)
-
-
-def settle() -> None:
-    """Record the request's denials in the audit log and commit (last-used times included)."""
-    entries = g.pop("audit_decisions", []) if has_request_context() else []
-    for entry in entries:
-        if entry["decision"] != "Allow":
-            audit.record(entry.pop("action"), **entry)
-    db.session.commit()

@@ -8,14 +8,13 @@ request with temporary credentials reads nothing from the database. STS
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-from flask import current_app
 from sqlalchemy import select
 
 from idp import clock
+from idp.cache import Cache, app_cache
 from idp.authz.policy_store import fresh_authz_version, parsed, policies_for_user, role_snapshot, session_policy
 from idp.authz.principals import Caller, root_principal, user_principal
 from idp.authz.session_tokens import SessionToken, expired_token, invalid_token, key_is_live, open_token, token_kid
@@ -27,7 +26,6 @@ MAX_CACHED_SESSIONS = 10_000
 INLINE_SESSION_POLICY_ID = "session-policy"
 # Stands in for a PolicyArns entry that no longer exists: the session stays limited, to nothing.
 _NOTHING = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"*","Resource":"*"}]}'
-_lock = threading.Lock()
 
 
 def assumed_role_arn(account_id: str, role_name: str, session_name: str) -> str:
@@ -37,30 +35,23 @@ def assumed_role_arn(account_id: str, role_name: str, session_name: str) -> str:
 
 @dataclass(frozen=True)
 class _Resolved:
+    """An opened token, and once resolved the caller it stood for at the version it is cached with."""
+
     session: SessionToken
     kid: str
-    version: int | None  # None until resolved
-    caller: Caller | None
+    caller: Caller | None  # None until resolved (cached with no version)
 
 
-def _sessions() -> dict[str, _Resolved]:
-    return current_app.extensions.setdefault("idp.session_cache", {})
-
-
-def _remember(token: str, entry: _Resolved) -> None:
-    cache = _sessions()
-    with _lock:
-        if len(cache) >= MAX_CACHED_SESSIONS:
-            cache.clear()
-        cache[token] = entry
+def _sessions() -> Cache[_Resolved]:
+    return app_cache("idp.session_cache", MAX_CACHED_SESSIONS)
 
 
 def session_for(token: str, now: datetime | None = None) -> SessionToken:
     """The unexpired session sealed in `token` (at `now`, default the clock); InvalidClientTokenId or ExpiredToken."""
-    entry = _sessions().get(token)
+    cache = _sessions()
+    entry = cache.get(token)
     if entry is None:
-        entry = _Resolved(open_token(token), token_kid(token), None, None)
-        _remember(token, entry)
+        entry = cache.put(token, _Resolved(open_token(token), token_kid(token), None))
     elif not key_is_live(entry.kid):
         raise invalid_token()  # its key expired (tokens normally expire long before their key does)
     if (now or clock.now()).timestamp() >= entry.session.expires_at:
@@ -71,10 +62,12 @@ def session_for(token: str, now: datetime | None = None) -> SessionToken:
 def caller_for(token: str, session: SessionToken, region: str) -> Caller:
     """The caller `session` stands for, rebuilt only when its account's authz version moved."""
     version = fresh_authz_version(session.account_id)
-    entry = _sessions().get(token)
-    if entry is None or entry.version != version or entry.caller is None:
-        entry = _Resolved(session, entry.kid if entry else token_kid(token), version, _resolve(session, version))
-        _remember(token, entry)
+    cache = _sessions()
+    entry = cache.get(token, version=version)
+    if entry is None:
+        opened = cache.get(token)
+        entry = cache.put(token, _Resolved(session, opened.kid if opened else token_kid(token),
+                                           _resolve(session, version)), version=version)
     caller = entry.caller
     return caller if caller.region == region else replace(caller, region=region)
 

@@ -7,7 +7,6 @@ from flask import current_app
 from idp.bootstrap import bootstrap, credentials_file
 from idp.cli import emit, idp_cli, one_line_errors
 from idp.iam.accounts import create_account
-from models import db
 
 
 @idp_cli.command("bootstrap")
@@ -33,7 +32,6 @@ def bootstrap_command(as_json: bool) -> None:
 def create_account_command(as_json: bool, account_id: str | None, alias: str | None) -> None:
     """Create another account with its own root access key."""
     credentials = create_account(account_id=account_id, alias=alias)
-    db.session.commit()
     document = {**credentials.as_json(), "root_password": credentials.root_password}
     emit(document, as_json, f"account {credentials.account_id}, root access key {credentials.access_key_id}, "
          f"secret {credentials.secret_access_key}, root password {credentials.root_password}")

@@ -1,6 +1,7 @@
 """`idp upstreams add|update|apply|list|show|remove`: upstream OpenID Connect providers for federated sign-in."""
 from __future__ import annotations
 
+import functools
 import json
 
 import click
@@ -8,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from idp import work
 from idp.cli import emit, idp_cli, one_line_errors
 from idp.errors import NotFound
 from idp.federation import metadata, registry
@@ -36,7 +38,6 @@ def _issuer() -> str:
 def add_command(path: str, as_json: bool) -> None:
     """Register an upstream from its file; prints it with the redirect URI to register upstream."""
     upstream = registry.add(registry.read_file(path), _default_account())
-    db.session.commit()
     shown = registry.describe(upstream, _issuer())
     emit(shown, as_json, f"upstream {upstream.name}: register {shown['redirect_uri']} at {upstream.issuer}")
 
@@ -48,8 +49,7 @@ def add_command(path: str, as_json: bool) -> None:
 def update_command(path: str, as_json: bool) -> None:
     """Replace an upstream's configuration with its file (matched by name)."""
     upstream = registry.update(registry.read_file(path), _default_account())
-    db.session.commit()
-    metadata.forget(upstream.name)
+    work.after_commit(functools.partial(metadata.forget, upstream.name))
     emit(registry.describe(upstream, _issuer()), as_json, f"upstream {upstream.name} updated")
 
 
@@ -61,9 +61,8 @@ def apply_command(path: str, as_json: bool) -> None:
     """Add or update every upstream of a file (one object or a list), all or none: the declarative form for start-up."""
     applied = [{**registry.describe(upstream, _issuer()), "action": action}
                for upstream, action in registry.apply_all(registry.read_file(path), _default_account())]
-    db.session.commit()
     for entry in applied:
-        metadata.forget(entry["name"])
+        work.after_commit(functools.partial(metadata.forget, entry["name"]))
     emit({"upstreams": applied}, as_json, "\n".join(f"{u['action']} {u['name']}" for u in applied))
 
 
@@ -93,6 +92,5 @@ def show_command(name: str, as_json: bool) -> None:
 def remove_command(name: str, as_json: bool) -> None:
     """Delete an upstream and its links; the users it provisioned stay."""
     registry.remove(name)
-    db.session.commit()
-    metadata.forget(name)
+    work.after_commit(functools.partial(metadata.forget, name))
     emit({"removed": name}, as_json, f"upstream {name} removed")

@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, jsonify, request
 
-from idp.authz.resource_server import authorize_request, settle
+from idp.authz.resource_server import authorize_request
+from idp.authz.responses import error_response
 from idp.authz.sigv4 import SignedRequest
 from idp.errors import AuthenticationError, IdpError, ValidationError
-from models import db
 
 blueprint = Blueprint("authorize", __name__)
 
@@ -28,15 +28,10 @@ MAX_HEADERS = 100
 
 @blueprint.errorhandler(IdpError)
 def _render(error: IdpError) -> Response:
-    db.session.rollback()
-    settle()  # a refused credential is still audited
+    # The unit of work has already rolled the request back and written its noted refusals and decisions.
     # Credentials that do not authenticate are 401 whatever AWS status their code carries.
     status = 401 if isinstance(error, AuthenticationError) else error.status
-    response = jsonify(error=error.code, message=error.message)
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'AWS4-HMAC-SHA256, Bearer error="invalid_token"'
-    return response
+    return error_response(status, error.code, error.message)
 
 
 @blueprint.post("/authorize")
@@ -59,8 +54,7 @@ def authorize() -> Response:
         token=token, context=body.get("context"), resource_policy=_policy(body.get("resource_policy")),
         audience=audience,
     )
-    settle()
-    return jsonify(result.as_json())
+    return jsonify(result.as_json())  # committed, with the decision's audit row, by the request's unit of work
 
 
 def _policy(value: object) -> str | dict | None:

@@ -5,13 +5,14 @@ PostgreSQL cannot even store or compare it (a lookup by such a value fails
 inside the database, a server error). So the path, the query, form fields and
 every string and key of a JSON body are checked before any view runs; a NUL
 is a `ValidationError`, rendered by the protocol's own renderer; only its
-audit row is written.
+audit row is written (committed by a unit of work of its own: the hook runs
+before the view's).
 """
 from __future__ import annotations
 
 from flask import request
 
-from idp import audit
+from idp import audit, work
 from idp.errors import ValidationError
 
 NUL = "\x00"
@@ -33,9 +34,12 @@ def refuse_nul() -> None:
 
 
 def _refuse(where: str) -> None:
-    audit.record("request:RefuseInput", decision="Deny", resource=request.path.replace(NUL, "\\0")[:512],
-                 detail={"reason": "nul_character", "in": where}, commit=True)
-    raise ValidationError(MESSAGE)
+    # A before_request hook runs before the view's unit of work opens: the refusal is a unit of its own, which
+    # writes the noted row and commits it (nothing else is pending yet), then lets the error reach the renderer.
+    with work.unit_of_work():
+        audit.note("request:RefuseInput", decision="Deny", resource=request.path.replace(NUL, "\\0")[:512],
+                   detail={"reason": "nul_character", "in": where})
+        raise ValidationError(MESSAGE)
 
 
 def _holds_nul(value: object) -> bool:

@@ -116,11 +116,6 @@ def _ensure(seed: AwsManagedPolicy) -> None:
 
 
 def ensure_aws_managed_policies() -> None:
-    """Create (or bring up to date) the AWS-managed policies; idempotent, commits."""
-    try:
-        for seed in AWS_MANAGED_POLICIES:
-            _ensure(seed)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    """Create (or bring up to date) the AWS-managed policies, in the caller's unit of work; idempotent."""
+    for seed in AWS_MANAGED_POLICIES:
+        _ensure(seed)

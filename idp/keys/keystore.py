@@ -4,6 +4,15 @@ Each (purpose, alg) has one `current` key that signs, one `next` key that is
 already published in the JWKS but signs nothing yet, and `retired` keys that
 stay published until every token they signed has expired. Rotation promotes
 `next` to `current`, so a key is always published before it signs.
+
+`ensure` and `rotate` are units of work of their own, not part of a caller's
+(`idp.work`): they commit their rows at once, so the row locks `rotate` takes
+(instances rotating together agree) are held only for the rotation, every
+instance sees the new keys as soon as the call returns, and this process's
+cached view, shared by every thread, is dropped only after the commit (dropped
+before it, another thread could reload the old rows and keep them for
+`refresh_seconds`). They run outside requests (bootstrap, before its own unit;
+`idp keys rotate`), with nothing else pending in the session.
 """
 from __future__ import annotations
 
@@ -77,7 +86,7 @@ class Keystore:
 
     # -- writing -----------------------------------------------------------
     def ensure(self) -> list[str]:
-        """Create the missing current and next keys; return the new kids."""
+        """Create the missing current and next keys and commit them (a unit of its own, see module); the new kids."""
         created = []
         for purpose, alg in [("token", a) for a in TOKEN_ALGS] + [("session", SESSION_ALG)]:
             have = {k.status for k in self._rows(purpose, alg)}
@@ -89,7 +98,7 @@ class Keystore:
         return created
 
     def rotate(self, purpose: str = "token", *, force: bool = False) -> list[str]:
-        """Promote each `next` key, retire the old `current`, publish a new `next`."""
+        """Promote each `next` key, retire the old `current`, publish a new `next`; commits (see module)."""
         now = clock.now()
         algs = TOKEN_ALGS if purpose == "token" else (SESSION_ALG,)
         grace = self.token_lifetime if purpose == "token" else SESSION_KEY_GRACE
