@@ -1,4 +1,5 @@
-"""The audit log: one append-only `record` call for every security-relevant event."""
+"""The audit log: `record` (in the unit of work's transaction) and `note` (written whether the unit commits or rolls
+back) for every security-relevant event."""
 from __future__ import annotations
 
 from flask import g, has_app_context, has_request_context, request
@@ -19,9 +20,10 @@ def record(
     decision: str | None = None,
     account_id: str | None = None,
     detail: dict | None = None,
-    commit: bool = False,
 ) -> None:
-    """Append an event; source address and request id come from the current request."""
+    """Append an event in the current transaction (committed or rolled back with the unit of work's work, see
+    `idp.work`; use `note` for what must be written either way); source address and request id come from the
+    current request."""
     in_request = has_request_context()
     # A Core INSERT on the session's connection (same transaction): the log is written on every
     # request and never read back as objects, and the ORM's bulk-insert path costs more than the row.
@@ -36,8 +38,6 @@ def record(
         "source_ip": request.remote_addr if in_request else None,
         "detail": detail,
     }])
-    if commit:
-        db.session.commit()
 
 
 def note(action: str, **fields) -> None:
