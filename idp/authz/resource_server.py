@@ -86,6 +86,11 @@ def authorize_request(
     Raises `AuthenticationError` when the credentials do not authenticate (a
     bearer token without `audience`, or whose `aud` lacks it, or revoked) and
     `ValidationError`/`MalformedPolicyDocument` for a malformed question.
+
+    The decision and any refusal are noted for the audit log (`audit.note`):
+    call it inside a unit of work (`idp.work.unit_of_work()`; the views of
+    `create_app` and the `require` decorators already are one), or they are
+    never written.
     """
     service = _service_of(action)
     if not isinstance(resource, str) or not resource or len(resource) > MAX_RESOURCE_CHARS:
