@@ -11,10 +11,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from idp import work
-from idp.endpoints.input_guard import refuse_nul
-from idp.json_input import JsonProvider
 from idp.clock import SYSTEM_CLOCK
 from idp.config import REPO_ROOT, Settings, load_settings
+from idp.endpoints.input_guard import refuse_nul
+from idp.json_input import JsonProvider
 from idp.keys.keystore import Keystore
 from idp.keys.master import load_master_key
 from models import db
@@ -84,13 +84,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from idp.aws.api import blueprint as aws
-    from idp.endpoints.authorize import blueprint as authorize
     from idp.aws.iam import register_all as register_iam_actions
     from idp.aws.sts import register_all as register_sts_actions
+    from idp.endpoints.authorize import blueprint as authorize
     from idp.endpoints.health import blueprint as health
     from idp.oidc.endpoints.discovery import blueprint as discovery
-    from idp.oidc.endpoints.server import init_provider
     from idp.oidc.endpoints.pages import blueprint as oidc_pages
+    from idp.oidc.endpoints.server import init_provider
     from idp.oidc.endpoints.views import blueprint as oidc
     from idp.web.mfa import blueprint as mfa
 
@@ -104,8 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     register_iam_actions()
     register_sts_actions()
     app.register_blueprint(aws)
-    from idp.web.analyzer_graph import blueprint as analyzer_pages
     from idp.aws.rest_json import blueprint as access_analyzer
+    from idp.web.analyzer_graph import blueprint as analyzer_pages
 
     app.register_blueprint(access_analyzer)
     app.register_blueprint(analyzer_pages)

@@ -24,10 +24,14 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from idp import work
 from idp.config import Settings
 from idp.errors import ConfigError, IdpError
-from idp.iam.accounts import RootCredentials, add_root_access_key, create_account, register_issuer
-from idp.keys import open_secret
+from idp.iam.accounts import (
+    RootCredentials,
+    add_root_access_key,
+    create_account,
+    register_issuer,
+)
 from idp.iam.aws_managed import ensure_aws_managed_policies
-from idp.keys import keystore
+from idp.keys import keystore, open_secret
 from models import db
 from models.access_key import AccessKey
 from models.account import Account

@@ -298,7 +298,10 @@ def _read(response: urllib3.BaseHTTPResponse, max_bytes: int, deadline: float, p
 
 def configured_networks() -> tuple[IPNetwork, ...]:
     """The running app's IDP_FETCH_ALLOWED_NETWORKS (none outside an app: worker threads pass them in)."""
-    from flask import current_app, has_app_context  # the running app's settings, read once at start
+    from flask import (  # the running app's settings, read once at start
+        current_app,
+        has_app_context,
+    )
 
     if not has_app_context():
         return ()

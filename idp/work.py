@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from flask import g, has_app_context
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from idp import audit
 from idp.errors import IdpError
@@ -87,3 +89,12 @@ def after_commit(callback: Callable[[], None]) -> None:
         callback()
     else:
         callbacks.append(callback)
+
+
+def database_answers() -> bool:
+    """Whether the database answers a trivial query (the readiness probe)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return False
+    return True

@@ -5,6 +5,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 import check_layers  # noqa: E402
@@ -71,3 +73,39 @@ def test_the_policy_engine_may_import_the_standard_library_only(tmp_path):
         "idp.policy.parser imports flask: layer policy imports the standard library only",
         "idp.policy.parser imports models: layer policy imports the standard library only",
     ]
+
+
+def test_a_layer_imports_only_the_layers_it_names(tmp_path):
+    layers = LAYERS.replace('packages = ["idp.web"]', 'packages = ["idp.web"]\nmay_import = ["services"]')
+    root = _tree(tmp_path, {
+        "layers.toml": layers, "models/__init__.py": "", "idp/__init__.py": "", "idp/iam/__init__.py": "",
+        "idp/sts/__init__.py": "", "idp/policy/__init__.py": "", "idp/web/__init__.py": "",
+        "idp/web/views.py": "from idp.iam import users\nfrom models import db\n", "idp/iam/users.py": "",
+    })
+    problems = [p for p in check_layers.check(root) if p.startswith("idp.web")]
+    assert problems == ["idp.web.views (adapters) imports models (models): layer adapters may import only services"]
+
+
+def test_imports_for_annotations_only_are_no_dependency(tmp_path):
+    layers = LAYERS.replace('packages = ["idp.web"]', 'packages = ["idp.web"]\nmay_import = ["services"]')
+    root = _tree(tmp_path, {
+        "layers.toml": layers, "models/__init__.py": "", "idp/iam/__init__.py": "", "idp/sts/__init__.py": "",
+        "idp/policy/__init__.py": "", "idp/web/__init__.py": "",
+        "idp/web/views.py": """\
+            from typing import TYPE_CHECKING
+            if TYPE_CHECKING:
+                from models.user import User
+            else:
+                from models import db
+            """,
+        "models/user.py": "",
+    })
+    assert [p for p in check_layers.check(root) if p.startswith("idp.web")] == [
+        "idp.web.views (adapters) imports models (models): layer adapters may import only services"]
+
+
+def test_may_import_names_only_layers_below(tmp_path):
+    layers = LAYERS.replace('packages = ["idp.iam", "idp.sts"]', 'packages = ["idp.iam", "idp.sts"]\nmay_import = ["adapters"]')
+    root = _tree(tmp_path, {"layers.toml": layers, "models/__init__.py": ""})
+    with pytest.raises(ValueError, match=r"may_import names no layer below it: \['adapters'\]"):
+        check_layers.check(root)

@@ -1,7 +1,8 @@
 """Check that imports point down the layer map in `layers.toml` and that no packages import each other in a cycle.
 
 `python tools/check_layers.py` prints each violation and exits 1 if there is one. Every import counts, including
-those inside functions and under `if TYPE_CHECKING:`.
+those inside functions, except those under `if TYPE_CHECKING:`: a name used only in annotations (an adapter
+naming the model class a service hands it) is no dependency at run time.
 """
 from __future__ import annotations
 
@@ -21,16 +22,23 @@ class Entry:
     layer: int         # 0 = top
     exact: bool
     stdlib_only: bool
+    may_import: frozenset[int] | None = None  # the layers below it may import; None: every one below
 
 
 def load_map(path: Path = ROOT / "layers.toml") -> tuple[list[str], list[Entry]]:
     data = tomllib.loads(path.read_text())
-    names, entries = [], []
+    names = [layer["name"] for layer in data["layer"]]
+    entries = []
     for index, layer in enumerate(data["layer"]):
-        names.append(layer["name"])
         stdlib_only = layer.get("imports") == "stdlib"
-        entries += [Entry(m, index, True, stdlib_only) for m in layer.get("modules", [])]
-        entries += [Entry(p, index, False, stdlib_only) for p in layer.get("packages", [])]
+        allowed = layer.get("may_import")
+        if allowed is not None:
+            unknown = [name for name in allowed if name not in names[index + 1:]]
+            if unknown:
+                raise ValueError(f"layer {layer['name']}: may_import names no layer below it: {unknown}")
+            allowed = frozenset(names.index(name) for name in allowed)
+        entries += [Entry(m, index, True, stdlib_only, allowed) for m in layer.get("modules", [])]
+        entries += [Entry(p, index, False, stdlib_only, allowed) for p in layer.get("packages", [])]
     return names, entries
 
 
@@ -59,7 +67,7 @@ def imports_of(module: str, path: Path, known: dict[str, Path]) -> set[str]:
     """The modules of idp/ and models/ (and, for the stdlib check, top-level names) that `module` imports."""
     is_package = path.name == "__init__.py"
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in _runtime_nodes(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -74,6 +82,23 @@ def imports_of(module: str, path: Path, known: dict[str, Path]) -> set[str]:
             if len(submodules) < len(node.names):
                 found.add(base)
     return found
+
+
+def _runtime_nodes(tree: ast.AST):
+    """Every node of `tree` except the bodies of `if TYPE_CHECKING:` blocks."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            pending.extend(node.orelse)
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def check(root: Path = ROOT, layers_file: Path | None = None) -> list[str]:
@@ -99,6 +124,10 @@ def check(root: Path = ROOT, layers_file: Path | None = None) -> list[str]:
             if other.layer < own.layer:
                 problems.append(f"{module} ({names[own.layer]}) imports {target} ({names[other.layer]}): "
                                 "imports point down only")
+            elif other.layer > own.layer and own.may_import is not None and other.layer not in own.may_import:
+                problems.append(f"{module} ({names[own.layer]}) imports {target} ({names[other.layer]}): "
+                                f"layer {names[own.layer]} may import only "
+                                + ", ".join(names[index] for index in sorted(own.may_import)))
             elif other.layer == own.layer:
                 package_edges.setdefault(own.name, {}).setdefault(other.name, f"{module} -> {target}")
     problems += [f"cycle between packages: {cycle}" for cycle in _cycles(package_edges)]

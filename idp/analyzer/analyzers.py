@@ -15,10 +15,16 @@ from sqlalchemy import select
 
 from idp import audit, clock
 from idp.analyzer.external_access import ROLE_TYPE, ExternalAccess, external_access
+from idp.authz.policy_store import refusing_malformed
 from idp.errors import Conflict, NotFound, ValidationError
 from idp.policy import MalformedPolicyDocument, PolicyKind, parse_policy
 from models import db
-from models.finding import ANALYZER_TYPES, Analyzer, AnalyzerFinding, RegisteredResourcePolicy
+from models.finding import (
+    ANALYZER_TYPES,
+    Analyzer,
+    AnalyzerFinding,
+    RegisteredResourcePolicy,
+)
 from models.role import Role
 
 DEFAULT_UNUSED_AGE = 90
@@ -193,12 +199,8 @@ def register_resource_policy(account_id: str, resource_arn: str, resource_type: 
         if entry is not None:
             db.session.delete(entry)
     else:
-        try:
+        with refusing_malformed():
             parse_policy(document, PolicyKind.RESOURCE, resource_arn)
-        except MalformedPolicyDocument as error:
-            from idp.errors import MalformedPolicyDocument as Refused
-
-            raise Refused(error.message) from None
         if entry is None:
             entry = RegisteredResourcePolicy(account_id=account_id, resource_arn=resource_arn)
             db.session.add(entry)
@@ -208,3 +210,4 @@ def register_resource_policy(account_id: str, resource_arn: str, resource_type: 
                  detail={"removed": document is None})
     for analyzer in listed(account_id, "ACCOUNT"):
         scan(analyzer)
+    db.session.flush()

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from idp.analyzer import witnesses
 from idp.analyzer.catalog import Catalog, bundled
 from idp.errors import MalformedPolicyDocument, ValidationError
-from idp.policy import Policy, PolicyKind, RequestContext, Statement, parse_policy
 from idp.policy import MalformedPolicyDocument as EngineMalformed
+from idp.policy import Policy, PolicyKind, RequestContext, Statement, parse_policy
 
 POLICY_TYPES = ("IDENTITY_POLICY", "RESOURCE_POLICY")
 TRUST_RESOURCE_TYPE = "AWS::IAM::AssumeRolePolicyDocument"

@@ -12,7 +12,14 @@ import json
 from dataclasses import dataclass
 
 from idp.analyzer import witnesses
-from idp.policy import Effect, Policy, PrincipalType, RequestContext, RequestPrincipal, Statement
+from idp.policy import (
+    Effect,
+    Policy,
+    PrincipalType,
+    RequestContext,
+    RequestPrincipal,
+    Statement,
+)
 from idp.policy.variables import Template
 
 ROLE_TYPE = "AWS::IAM::Role"

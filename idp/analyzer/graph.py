@@ -21,14 +21,20 @@ from idp.analyzer.external_access import external_access
 from idp.authz.policy_store import role_identity, user_identity
 from idp.authz.principals import user_principal
 from idp.policy import (
-    MalformedPolicyDocument, PolicyKind, PolicySet, PrincipalType, RequestContext, RequestPrincipal, evaluate,
-    evaluate_trust, parse_policy,
+    MalformedPolicyDocument,
+    PolicyKind,
+    PolicySet,
+    PrincipalType,
+    RequestContext,
+    RequestPrincipal,
+    evaluate,
+    evaluate_trust,
+    parse_policy,
 )
 from models import db
 from models.finding import RegisteredResourcePolicy
 from models.role import Role
 from models.user import User
-
 
 
 @dataclass(frozen=True)

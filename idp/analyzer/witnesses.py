@@ -16,7 +16,14 @@ from dataclasses import dataclass
 
 from idp.analyzer.catalog import Catalog
 from idp.errors import Unprocessable
-from idp.policy import Effect, Policy, PrincipalType, RequestContext, RequestPrincipal, Statement
+from idp.policy import (
+    Effect,
+    Policy,
+    PrincipalType,
+    RequestContext,
+    RequestPrincipal,
+    Statement,
+)
 from idp.policy.conditions import ConditionClause, SetOperator
 from idp.policy.operators import parse_date, parse_number
 from idp.policy.variables import Template

@@ -5,13 +5,21 @@ from typing import Sequence
 
 from flask import has_request_context
 
-from idp import audit
-from idp import clock
+from idp import audit, clock
 from idp.authz.context import global_keys
 from idp.authz.policy_store import policies_for_user
 from idp.authz.principals import Caller
 from idp.errors import AccessDenied
-from idp.policy import Decision, Effect, Policy, PolicySet, PolicyType, RequestContext, evaluate, matching_statements
+from idp.policy import (
+    Decision,
+    Effect,
+    Policy,
+    PolicySet,
+    PolicyType,
+    RequestContext,
+    evaluate,
+    matching_statements,
+)
 from idp.policy.decision import explicit_deny, implicit_deny
 
 EMPTY = PolicySet()

@@ -28,15 +28,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from idp import audit, clock
-from idp.cache import Cache, app_cache
-from idp.authz import sigv4
+from idp.authz import sessions, sigv4
 from idp.authz.policy_store import authz_version
 from idp.authz.principals import Caller, root_principal, user_principal
+from idp.authz.session_tokens import SessionToken
+from idp.cache import Cache, app_cache
 from idp.errors import AccessDenied, AuthenticationError
 from idp.keys import open_secret
 from idp.policy import RequestPrincipal
-from idp.authz import sessions
-from idp.authz.session_tokens import SessionToken
 from models import db
 from models.access_key import AccessKey
 

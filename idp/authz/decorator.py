@@ -61,8 +61,8 @@ def require(action: str, *, resource: str | Resolver, context: Mapping | Resolve
     def guard(view: View) -> View:
         @functools.wraps(view)
         def wrapped(**kwargs):
-            from idp.authz.resource_server import authorize_request
             from idp.authz.credentials import signed_request
+            from idp.authz.resource_server import authorize_request
             from idp.errors import AuthenticationError, IdpError
 
             token = bearer_token()

@@ -25,8 +25,8 @@ from idp.policy import MalformedPolicyDocument as EngineMalformed
 from idp.policy import Policy, PolicyKind, PolicySet, parse_policy
 from models import db
 from models.account import Account
-from models.policy import ManagedPolicy, PolicyVersion
 from models.group import Group
+from models.policy import ManagedPolicy, PolicyVersion
 from models.role import Role
 from models.user import User
 

@@ -13,14 +13,19 @@ import json
 import re
 from typing import Mapping
 
-from idp import json_input
-from idp import audit
+from idp import audit, json_input
 from idp.authz import credentials
 from idp.authz.authorizer import decide
-from idp.authz.policy_store import refusing_malformed, parsed
+from idp.authz.policy_store import parsed, refusing_malformed
 from idp.authz.principals import Caller
 from idp.authz.sigv4 import SignedRequest
-from idp.authz.tokens import AUDIENCE_KEY, CLIENT_ID_KEY, SCOPE_KEY, TokenIdentity, identity_for_token
+from idp.authz.tokens import (
+    AUDIENCE_KEY,
+    CLIENT_ID_KEY,
+    SCOPE_KEY,
+    TokenIdentity,
+    identity_for_token,
+)
 from idp.errors import AuthenticationError, ValidationError
 from idp.policy import Decision, Policy, PolicyKind
 

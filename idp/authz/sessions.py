@@ -14,10 +14,23 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from idp import clock
-from idp.cache import Cache, app_cache
-from idp.authz.policy_store import fresh_authz_version, parsed, policies_for_user, role_snapshot, session_policy
+from idp.authz.policy_store import (
+    fresh_authz_version,
+    parsed,
+    policies_for_user,
+    role_snapshot,
+    session_policy,
+)
 from idp.authz.principals import Caller, root_principal, user_principal
-from idp.authz.session_tokens import SessionToken, expired_token, invalid_token, key_is_live, open_token, token_kid
+from idp.authz.session_tokens import (
+    SessionToken,
+    expired_token,
+    invalid_token,
+    key_is_live,
+    open_token,
+    token_kid,
+)
+from idp.cache import Cache, app_cache
 from idp.policy import Policy, PolicyKind, PolicySet, PrincipalType, RequestPrincipal
 from models import db
 from models.user import User

@@ -7,7 +7,7 @@ commit, render XML. Errors are rendered once, as AWS's `ErrorResponse`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from flask import Blueprint, Response, g, request
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +18,9 @@ from idp.authz.policy_store import bump_authz_version
 from idp.authz.principals import Caller
 from idp.aws.xml import render_error, render_result
 from idp.errors import Conflict, IdpError, InvalidAction, MissingParameter
-from idp.policy import Decision
+
+if TYPE_CHECKING:
+    from idp.policy import Decision
 
 blueprint = Blueprint("aws", __name__)
 

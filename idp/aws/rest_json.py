@@ -19,11 +19,19 @@ from idp.analyzer import catalog as analyzer_catalog
 from idp.analyzer import checks, validation
 from idp.authz import credentials
 from idp.authz.authorizer import authorize
-from idp.authz.principals import Caller
 from idp.authz.credentials import signed_request
+from idp.authz.principals import Caller
 from idp.errors import (
-    AccessDenied, AuthenticationError, ClientError, Conflict, IdpError, MalformedPolicyDocument, NotFound,
-    TooManyRequests, Unprocessable, ValidationError,
+    AccessDenied,
+    AuthenticationError,
+    ClientError,
+    Conflict,
+    IdpError,
+    MalformedPolicyDocument,
+    NotFound,
+    TooManyRequests,
+    Unprocessable,
+    ValidationError,
 )
 
 blueprint = Blueprint("access_analyzer", __name__)

@@ -8,11 +8,14 @@ external-access findings cover it.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from idp.analyzer import analyzers
 from idp.aws.rest_json import RestCall, rest_action
 from idp.errors import ValidationError
-from models import db
-from models.finding import ANALYZER_TYPES, Analyzer, AnalyzerFinding
+
+if TYPE_CHECKING:
+    from models.finding import Analyzer, AnalyzerFinding
 
 MAX_RESULTS = 100
 DETAIL_MEMBERS = {"UnusedIAMRole": "unusedIamRoleDetails", "UnusedIAMUserAccessKey": "unusedIamUserAccessKeyDetails",
@@ -112,7 +115,7 @@ def create_analyzer(call: RestCall) -> dict:
     """CreateAnalyzer (ACCOUNT or ACCOUNT_UNUSED_ACCESS)."""
     name = call.string("analyzerName")
     call.authorize("CreateAnalyzer", analyzers.analyzer_arn(call.caller.region, call.caller.account_id, name))
-    kind = call.string("type", choices=(*ANALYZER_TYPES, "ORGANIZATION", "ORGANIZATION_UNUSED_ACCESS",
+    kind = call.string("type", choices=(*analyzers.ANALYZER_TYPES, "ORGANIZATION", "ORGANIZATION_UNUSED_ACCESS",
                                         "ACCOUNT_INTERNAL_ACCESS", "ORGANIZATION_INTERNAL_ACCESS"))
     age = ((call.body.get("configuration") or {}).get("unusedAccess") or {}).get("unusedAccessAge")
     analyzer = analyzers.create(call.caller.account_id, call.caller.region, name, kind, call.body.get("tags"), age)
@@ -187,4 +190,3 @@ def register_resource_policy(call: RestCall) -> None:
     document = call.document("policyDocument") if call.body.get("policyDocument") is not None else None
     analyzers.register_resource_policy(call.caller.account_id, resource_arn,
                                        call.string("resourceType", required=False) or "Custom::Resource", document)
-    db.session.flush()

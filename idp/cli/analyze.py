@@ -158,12 +158,10 @@ def graph_command(principal: str | None, resource: str | None, account_id: str |
 
 
 def _default_account() -> str:
-    from sqlalchemy import select
+    from idp.errors import NotFound
+    from idp.iam import accounts
 
-    from models import db
-    from models.account import Account
-
-    account = db.session.scalar(select(Account.id).where(Account.is_default.is_(True)))
-    if account is None:
+    try:
+        return accounts.default_account_id()
+    except NotFound:
         raise click.ClickException("no default account: run `flask --app app idp bootstrap` or pass --account")
-    return account

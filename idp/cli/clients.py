@@ -11,9 +11,9 @@ from flask.cli import AppGroup
 from idp import work
 from idp.cli import emit, idp_cli, one_line_errors
 from idp.errors import ValidationError
+from idp.iam import accounts
 from idp.oidc import clients, registration
 from idp.oidc.errors import InvalidClientMetadata
-from models.oauth_client import TOKEN_ENDPOINT_AUTH_METHODS
 
 clients_cli = AppGroup("clients", help="OAuth 2.0 / OpenID Connect clients.")
 idp_cli.add_command(clients_cli)
@@ -46,7 +46,7 @@ def _metadata_options(command):
         click.option("--post-logout-redirect-uri", "post_logout_redirect_uris", multiple=True),
         click.option("--backchannel-logout-uri", help="Where back-channel logout tokens are POSTed."),
         click.option("--token-exchange-policy", help="IAM policy JSON (or @file) deciding oidc:TokenExchange."),
-        click.option("--auth-method", type=click.Choice(TOKEN_ENDPOINT_AUTH_METHODS)),
+        click.option("--auth-method", type=click.Choice(clients.TOKEN_ENDPOINT_AUTH_METHODS)),
         click.option("--jwks-uri"),
         click.option("--jwks", help="A JWKS as JSON, or @file."),
         click.option("--grant-type", "grant_types", multiple=True, type=click.Choice(clients.GRANT_TYPES)),
@@ -169,6 +169,6 @@ def delete(client_id: str, as_json: bool) -> None:
 @one_line_errors
 def initial_access_token(account_id: str | None, expires_in: int, as_json: bool) -> None:
     """An RFC 7591 initial access token for POST /oauth2/register (needs IDP_DYNAMIC_REGISTRATION=on)."""
-    account_id = account_id or clients.default_account()
+    account_id = account_id or accounts.default_account_id()
     token, expires_at = registration.initial_access_token(account_id, expires_in)
     emit({"initial_access_token": token, "expires_at": expires_at, "account_id": account_id}, as_json, token)

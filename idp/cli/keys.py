@@ -3,12 +3,9 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from idp.cli import emit, idp_cli, one_line_errors
 from idp.keys import keystore
-from models import db
-from models.keys import SigningKey
 
 keys_cli = AppGroup("keys", help="Signing and session keys.")
 idp_cli.add_command(keys_cli)
@@ -30,10 +27,5 @@ def rotate(purpose: str, force: bool, as_json: bool) -> None:
 @one_line_errors
 def list_keys(as_json: bool) -> None:
     """Every key with its purpose, algorithm and status (never the private part)."""
-    rows = db.session.scalars(select(SigningKey).order_by(SigningKey.id))
-    keys = [
-        {"kid": k.kid, "purpose": k.purpose, "alg": k.alg, "status": k.status,
-         "expires_at": k.expires_at.isoformat() if k.expires_at else None}
-        for k in rows
-    ]
+    keys = keystore().listed()
     emit({"keys": keys}, as_json, "\n".join(f"{k['kid']}  {k['purpose']:8} {k['alg']:8} {k['status']}" for k in keys))

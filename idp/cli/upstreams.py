@@ -7,24 +7,18 @@ import json
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from idp import work
 from idp.cli import emit, idp_cli, one_line_errors
-from idp.errors import NotFound
 from idp.federation import metadata, registry
-from models import db
-from models.account import Account
+from idp.iam import accounts
 
 upstreams_cli = AppGroup("upstreams", help="Upstream OpenID Connect providers (federated sign-in).")
 idp_cli.add_command(upstreams_cli)
 
 
 def _default_account() -> str:
-    account = db.session.scalar(select(Account.id).where(Account.is_default.is_(True)))
-    if account is None:
-        raise NotFound("no default account; run `flask --app app idp bootstrap` first")
-    return account
+    return accounts.default_account_id()
 
 
 def _issuer() -> str:

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from idp import work
 from idp.errors import ConfigError
 from idp.keys import keystore
-from models import db
 
 blueprint = Blueprint("health", __name__)
 
@@ -22,9 +21,7 @@ def healthz():
 def readyz():
     """The database answers and the signing keys are loaded."""
     checks = {"database": "ok", "keys": "ok"}
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
+    if not work.database_answers():
         checks["database"] = "unreachable"
     else:
         try:

@@ -16,16 +16,17 @@ import hashlib
 import re
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from idp import audit, clock
 from idp.authz.policy_store import bump_authz_version
-from idp.iam.tags import Tag
-from idp.errors import AccessDenied, Conflict
+from idp.errors import AccessDenied, Conflict, NotFound
 from idp.federation import mapping
 from idp.federation.relying_party import UpstreamIdentity
 from idp.iam import groups as iam_groups
 from idp.iam import tags as tagging
 from idp.iam import users
+from idp.iam.tags import Tag
 from models import db
 from models.federation import FederatedIdentity, UpstreamProvider
 from models.user import User
@@ -42,6 +43,14 @@ def find_link(upstream: UpstreamProvider, subject: str) -> FederatedIdentity | N
     """The link of (upstream, sub), or None."""
     return db.session.scalar(select(FederatedIdentity).where(
         FederatedIdentity.upstream_id == upstream.id, FederatedIdentity.subject == subject))
+
+
+def own_link(user: User, link_id: int) -> FederatedIdentity:
+    """One of the user's links, by id; NotFound for any other."""
+    row = db.session.get(FederatedIdentity, link_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("You have no such linked identity.")
+    return row
 
 
 def links_of(user: User) -> list[FederatedIdentity]:
@@ -77,6 +86,16 @@ def sign_in(upstream: UpstreamProvider, identity: UpstreamIdentity) -> User:
                  account_id=upstream.account_id,
                  detail={"upstream": upstream.name, "subject": identity.subject, "how": how, **applied})
     return link.user
+
+
+def sign_in_once(upstream: UpstreamProvider, identity: UpstreamIdentity) -> User:
+    """`sign_in`, in a savepoint: when a concurrent first sign-in of the same identity (two tabs) made the link
+    first, that attempt is undone alone and the sign-in runs again on the other one's link."""
+    try:
+        with db.session.begin_nested():
+            return sign_in(upstream, identity)
+    except IntegrityError:
+        return sign_in(upstream, identity)
 
 
 def link(upstream: UpstreamProvider, identity: UpstreamIdentity, user: User) -> FederatedIdentity:

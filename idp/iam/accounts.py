@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from idp import clock
-from idp.errors import Conflict, ValidationError
+from idp.errors import Conflict, NotFound, ValidationError
 from idp.iam.passwords import hash_password
 from idp.keys import seal_secret
 from models import db
@@ -32,6 +32,27 @@ class RootCredentials:
         if self.secret_access_key is not None:
             document["secret_access_key"] = self.secret_access_key
         return document
+
+
+def find(account_id: str) -> Account | None:
+    """The account of that id, or None."""
+    return db.session.get(Account, account_id)
+
+
+def default_account_id() -> str:
+    """The account `bootstrap` made the default (the one the CLI and unscoped registrations use)."""
+    account_id = db.session.scalar(select(Account.id).where(Account.is_default.is_(True)))
+    if account_id is None:
+        raise NotFound("no default account; run `flask --app app idp bootstrap` first")
+    return account_id
+
+
+def existing(account_id: str | None) -> str:
+    """`account_id`, or the default account when None; NotFound when there is no such account."""
+    account_id = account_id or default_account_id()
+    if find(account_id) is None:
+        raise NotFound(f"no account {account_id}")
+    return account_id
 
 
 def root_arn(account_id: str) -> str:

@@ -15,10 +15,10 @@ from typing import Sequence
 from sqlalchemy import func, select
 
 from idp import clock
-from idp.iam.tags import Tag
 from idp.errors import ClientError, Conflict, DeleteConflict, LimitExceeded, NotFound
 from idp.iam import tags as tagging
 from idp.iam import totp
+from idp.iam.tags import Tag
 from models import db
 from models.account import Account
 from models.mfa import MfaDevice

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from idp import clock
-from idp.iam.tags import Tag
 from idp.errors import ClientError, Conflict, LimitExceeded, NotFound, ValidationError
 from idp.iam import tags as tagging
+from idp.iam.tags import Tag
 from models import db
 from models.oidc_provider import OidcProvider
 

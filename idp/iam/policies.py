@@ -14,11 +14,11 @@ from sqlalchemy import func, or_, select
 
 from idp import clock
 from idp import policy as engine
-from idp.iam.tags import Tag
 from idp.authz.policy_store import refusing_malformed
 from idp.errors import AccessDenied, Conflict, DeleteConflict, LimitExceeded, NotFound
 from idp.iam import tags as tagging
 from idp.iam.names import arn
+from idp.iam.tags import Tag
 from models import db
 from models.group import Group, group_policy_attachments
 from models.ids import POLICY_PREFIX, unique_id

@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Sequence
 
 from idp import clock
-from idp.iam.tags import Tag
 from idp.errors import DeleteConflict
 from idp.iam import tags as tagging
 from idp.iam.entities import EntityKind
 from idp.iam.policies import checked_document, decoded
+from idp.iam.tags import Tag
 from idp.policy import PolicyKind
 from models import db
 from models.ids import ROLE_PREFIX, unique_id

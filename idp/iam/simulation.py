@@ -9,13 +9,23 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from idp.authz import policy_store
-from idp.authz.principals import user_principal
 from idp.authz.policy_store import refusing_malformed
+from idp.authz.principals import user_principal
 from idp.errors import ClientError, NotFound
 from idp.iam import groups, roles
 from idp.policy import (
-    DecisionEffect, Policy, PolicyKind, PolicySet, PrincipalType, RequestContext, RequestPrincipal,
-    StatementRef, context_keys, evaluate, matching_statements, parse_policy,
+    DecisionEffect,
+    Policy,
+    PolicyKind,
+    PolicySet,
+    PrincipalType,
+    RequestContext,
+    RequestPrincipal,
+    StatementRef,
+    context_keys,
+    evaluate,
+    matching_statements,
+    parse_policy,
 )
 
 DECISIONS = {
@@ -41,6 +51,30 @@ def parse_inputs(documents: Sequence[str], kind: PolicyKind, label: str) -> list
         with refusing_malformed():
             parsed.append(parse_policy(document, kind, f"{label}.{position}"))
     return parsed
+
+
+def identity_inputs(documents: Sequence[str], label: str = "PolicyInputList") -> list[Policy]:
+    """Identity-policy documents the caller passes in (`PolicyInputList`)."""
+    return parse_inputs(documents, PolicyKind.MANAGED, label)
+
+
+def boundary_inputs(documents: Sequence[str]) -> list[Policy]:
+    """Boundary documents the caller passes in (`PermissionsBoundaryPolicyInputList`)."""
+    return parse_inputs(documents, PolicyKind.BOUNDARY, "PermissionsBoundaryPolicyInputList")
+
+
+def resource_input(document: str) -> Policy:
+    """The `ResourcePolicy` the caller passes in."""
+    return parse_inputs([document], PolicyKind.RESOURCE, "ResourcePolicy")[0]
+
+
+def custom_subject(account_id: str, caller_arn: str | None, identity: list[Policy],
+                   boundary: list[Policy]) -> Subject:
+    """SimulateCustomPolicy's subject: the documents given are the caller's identity policies, whoever calls."""
+    arn = caller_arn or f"arn:aws:iam::{account_id}:user/SimulatedCaller"
+    principal = RequestPrincipal.of(arn, arn.split(":")[4] or account_id, PrincipalType.USER,
+                                    username=arn.rsplit("/", 1)[-1])
+    return Subject(principal, identity, boundary)
 
 
 def subject_of(account_id: str, source_arn: str) -> Subject:

@@ -6,10 +6,10 @@ from typing import Sequence
 from sqlalchemy import func, select
 
 from idp import clock
-from idp.iam.tags import Tag
 from idp.errors import DeleteConflict
 from idp.iam import tags as tagging
 from idp.iam.entities import EntityKind
+from idp.iam.tags import Tag
 from models import db
 from models.ids import USER_PREFIX, unique_id
 from models.user import User
@@ -19,6 +19,11 @@ find = USER.find
 get = USER.get
 resource_arn = USER.resource_arn
 update = USER.rename
+
+
+def by_key(user_pk: int) -> User | None:
+    """The user whose primary key a caller's credentials carry (`Caller.user_pk`), or None."""
+    return db.session.get(User, user_pk)
 
 
 def create(account_id: str, name: str, path: str, tags: Sequence[Tag], boundary=None) -> User:

@@ -23,8 +23,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import Key
 
-from idp import json_input
-from idp import clock
+from idp import clock, json_input
 from idp.errors import AuthenticationError
 
 # RFC 9864 names the Ed25519 algorithm "Ed25519" and deprecates "EdDSA", but OpenID Connect

@@ -122,6 +122,14 @@ class Keystore:
         self.invalidate()
         return created
 
+    def listed(self) -> list[dict]:
+        """Every key with its purpose, algorithm, status and expiry (never the private part)."""
+        return [
+            {"kid": k.kid, "purpose": k.purpose, "alg": k.alg, "status": k.status,
+             "expires_at": k.expires_at.isoformat() if k.expires_at else None}
+            for k in db.session.scalars(select(SigningKey).order_by(SigningKey.id))
+        ]
+
     def _rows(self, purpose: str, alg: str, lock: bool = False) -> list[SigningKey]:
         query = select(SigningKey).where(
             SigningKey.purpose == purpose, SigningKey.alg == alg, SigningKey.status != "retired"

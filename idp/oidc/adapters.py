@@ -7,6 +7,7 @@ from authlib.oauth2.rfc6749.util import scope_to_list
 from idp.oidc.clients import ClientSnapshot, secret_matches
 from idp.oidc.redirects import redirect_uri_matches
 
+
 class RegisteredClient(ClientMixin):
     """An enabled client's registration as Authlib asks about it."""
 

@@ -28,10 +28,10 @@ from idp.analyzer.validation import validate_policy
 from idp.authz.policy_store import refusing_malformed
 from idp.errors import Conflict, MalformedPolicyDocument, NotFound, ValidationError
 from idp.fetch import is_loopback_host
+from idp.iam import accounts
 from idp.oidc.errors import InvalidTargetError, described
 from idp.policy import PolicyKind, parse_policy
 from models import db
-from models.account import Account
 from models.api_resource import ApiResource
 
 MAX_IDENTIFIER = 2048
@@ -58,9 +58,7 @@ class ApiSpec:
 
 def create(spec: ApiSpec, account_id: str | None = None) -> ApiResource:
     """Register an API in the account (default: the default account); audited `oidc:CreateApi`."""
-    account_id = account_id or _default_account()
-    if db.session.get(Account, account_id) is None:
-        raise NotFound(f"no account {account_id}")
+    account_id = accounts.existing(account_id)
     identifier = checked_identifier(spec.identifier)
     if not spec.name or len(spec.name) > 255:
         raise ValidationError("an API needs a --name of 1..255 characters")
@@ -223,10 +221,3 @@ def _actions(text: str) -> list[str]:
                 found += [item for item in values if isinstance(item, str)]
     return found
 
-
-
-def _default_account() -> str:
-    account = db.session.scalar(select(Account.id).where(Account.is_default.is_(True)))
-    if account is None:
-        raise NotFound("no default account; run `flask --app app idp bootstrap` first")
-    return account

@@ -22,6 +22,7 @@ from idp import audit, work
 from idp.authz.policy_store import bump_authz_version
 from idp.cache import app_cache
 from idp.errors import InvalidRedirectUri, NotFound
+from idp.iam import accounts
 from idp.iam.accounts import register_issuer
 from idp.iam.oidc_providers import add_client_id, remove_client_id
 from idp.oidc.admission import checked_accounts
@@ -29,7 +30,6 @@ from idp.oidc.errors import InvalidClientMetadata
 from idp.oidc.exchange_policy import checked_document
 from idp.oidc.redirects import checked_redirect_uri
 from models import db
-from models.account import Account
 from models.oauth_client import TOKEN_ENDPOINT_AUTH_METHODS, OAuthClient
 from models.oidc_provider import OidcProvider
 
@@ -166,9 +166,7 @@ def listed(account_id: str | None = None) -> list[OAuthClient]:
 
 def create(spec: ClientSpec, account_id: str | None = None) -> tuple[OAuthClient, str | None]:
     """Register a client; return it and its secret (only for secret-based confidential clients)."""
-    account_id = account_id or _default_account()
-    if db.session.get(Account, account_id) is None:
-        raise NotFound(f"no account {account_id}")
+    account_id = accounts.existing(account_id)
     if not spec.name:
         raise InvalidClientMetadata("a client needs a {client_name}", field="client_name")
     client = OAuthClient(client_id=new_client_id(), account_id=account_id, name=spec.name,
@@ -330,18 +328,6 @@ def _backchannel_logout_uri(uri: str) -> str:
     if len(uri) > 2048:
         raise refused("redirect URI longer than 2048 characters")
     return uri
-
-
-def default_account() -> str:
-    """The deployment's default account id; NotFound before bootstrap."""
-    return _default_account()
-
-
-def _default_account() -> str:
-    account = db.session.scalar(select(Account.id).where(Account.is_default.is_(True)))
-    if account is None:
-        raise NotFound("no default account; run `flask --app app idp bootstrap` first")
-    return account
 
 
 def _own_provider(account_id: str, client_id: str, *, add: bool) -> None:

@@ -15,7 +15,11 @@ import secrets
 from datetime import timedelta
 
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidGrantError
-from authlib.oauth2.rfc8628 import AuthorizationPendingError, ExpiredTokenError, SlowDownError
+from authlib.oauth2.rfc8628 import (
+    AuthorizationPendingError,
+    ExpiredTokenError,
+    SlowDownError,
+)
 from sqlalchemy import select, update
 
 from idp import audit, clock

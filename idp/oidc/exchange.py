@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 
 from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError
 
-from idp import json_input
-from idp import clock
+from idp import clock, json_input
 from idp.authz import liveness
 from idp.errors import ClientError
 from idp.keys import jwt, keystore, verify_own_token

@@ -20,9 +20,16 @@ when none is named) is one request:
 from __future__ import annotations
 
 from idp.authz.authorizer import decide
-from idp.authz.principals import Caller, client_arn
 from idp.authz.policy_store import refusing_malformed
-from idp.policy import Decision, PolicyKind, PolicySet, PrincipalType, RequestPrincipal, parse_policy
+from idp.authz.principals import Caller, client_arn
+from idp.policy import (
+    Decision,
+    PolicyKind,
+    PolicySet,
+    PrincipalType,
+    RequestPrincipal,
+    parse_policy,
+)
 
 ACTION = "oidc:TokenExchange"
 

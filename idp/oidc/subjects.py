@@ -70,3 +70,11 @@ def subject_of(session) -> Subject | None:
         return None  # a federated sign-in not linked to a local user yet
     return Subject(session.account_id, session.user_id, session.principal_arn, as_utc(session.auth_time),
                    tuple(session.amr or ()), session.acr, session.id_hash)
+
+
+def subject_of_token(account_id: str, sub: str) -> Subject | None:
+    """The subject an access token names (`account`, `sub`): the account's root user or a user still there."""
+    if sub == root_arn(account_id):
+        return Subject(account_id, None, sub)
+    user = db.session.scalar(select(User).where(User.user_id == sub, User.account_id == account_id))
+    return Subject(account_id, user.id, user.arn) if user is not None else None

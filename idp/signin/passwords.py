@@ -7,16 +7,21 @@ the answer nor its timing tells which part was wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from idp import clock
+from idp import audit, clock
 from idp.iam import account_settings, login_profiles, users
 from idp.iam.accounts import root_arn
 from idp.iam.passwords import hash_password, verify_password
+from idp.signin import throttle
 from models import db
 from models.account import Account
 from models.user import User
+
+if TYPE_CHECKING:
+    from models.session import BrowserSession
 
 ROOT_USERNAME = "root"
 MAX_INPUT = 256
@@ -33,6 +38,32 @@ class Principal:
     @property
     def is_root(self) -> bool:
         return self.user is None
+
+
+def principal_of(session: BrowserSession) -> Principal:
+    """The session's principal with its user row (None for the root user and for an unlinked federated sign-in:
+    tell those apart by the ARN)."""
+    user = db.session.get(User, session.user_id) if session.user_id is not None else None
+    return Principal(session.account_id, user, session.principal_arn)
+
+
+def user_principal(user: User) -> Principal:
+    """An IAM user as a password principal."""
+    return Principal(user.account_id, user, user.arn)
+
+
+def confirm_current(principal: Principal, password: str, *, refused: str, detail: dict | None = None) -> bool:
+    """Check the principal's current password before a change (password, link): on the sign-in form's throttle
+    key, so a stolen session is no password-guessing oracle. TooManyRequests while that key backs off; a wrong
+    password is counted and audited as `refused` (Deny) in the caller's work, which a page answering it commits."""
+    key = throttle.user_key(principal.account_id, principal.user.name if principal.user else ROOT_USERNAME)
+    throttle.check([key])
+    if verify_current(principal, password):
+        return True
+    throttle.failed(key, throttle.USER_RULE)
+    audit.record(refused, actor=principal.arn, resource=principal.arn, decision="Deny",
+                 account_id=principal.account_id, detail={**(detail or {}), "reason": "wrong_current_password"})
+    return False
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,12 @@ from typing import Mapping, Sequence
 from idp import clock
 from idp.authz.authorizer import caller_policies, request_for
 from idp.authz.policy_store import (
-    RoleSnapshot, authz_version, parsed, refusing_malformed, role_snapshot, session_policy,
+    RoleSnapshot,
+    authz_version,
+    parsed,
+    refusing_malformed,
+    role_snapshot,
+    session_policy,
 )
 from idp.authz.principals import Caller
 from idp.authz.sessions import INLINE_SESSION_POLICY_ID
@@ -26,7 +31,12 @@ from idp.errors import AccessDenied, ClientError, ValidationError
 from idp.iam import tags as tagging
 from idp.iam.tags import Tag
 from idp.policy import PolicyKind
-from idp.sts.sessions import IssuedCredentials, issue_role_session, touch_role, verified_mfa
+from idp.sts.sessions import (
+    IssuedCredentials,
+    issue_role_session,
+    touch_role,
+    verified_mfa,
+)
 from idp.sts.trust import authorize_assume
 
 ACTION = "sts:AssumeRole"

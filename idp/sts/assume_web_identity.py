@@ -20,7 +20,13 @@ from idp.authz.policy_store import authz_version
 from idp.errors import AccessDenied, IdpError
 from idp.policy import RequestContext
 from idp.sts.assume import (
-    DEFAULT_DURATION, AssumedRole, check_attachable, check_duration, check_session_policy, named_role, packed_size,
+    DEFAULT_DURATION,
+    AssumedRole,
+    check_attachable,
+    check_duration,
+    check_session_policy,
+    named_role,
+    packed_size,
     role_arn_parts,
 )
 from idp.sts.sessions import issue_role_session, touch_role

@@ -23,8 +23,7 @@ from flask import current_app, has_request_context
 from joserfc import jwk
 from joserfc.errors import JoseError
 
-from idp import audit
-from idp import clock, fetch, json_input
+from idp import audit, clock, fetch, json_input
 from idp.fetch import is_loopback_host
 
 TIMEOUT_SECONDS = 3.0

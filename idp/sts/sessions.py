@@ -6,23 +6,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping, Sequence
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from idp import clock
 from idp.authz.principals import Caller
-from idp.authz.sessions import MAX_CACHED_SESSIONS, assumed_role_arn
 from idp.authz.session_tokens import (
     ROLE_SESSION,
     USER_SESSION,
     WEB_IDENTITY_SESSION,
     SessionToken,
+    account_of_key_id,
     new_secret,
     seal,
     temporary_access_key_id,
 )
+from idp.authz.sessions import MAX_CACHED_SESSIONS, assumed_role_arn
 from idp.cache import app_cache
 from idp.errors import AccessDenied
 from models import db
+from models.access_key import AccessKey
 from models.role import Role
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -94,6 +96,15 @@ def get_session_token(caller: Caller, duration: int, *, serial_number: str | Non
         duration = min(duration, ROOT_MAX_DURATION)  # AWS shortens root sessions silently
     mfa_time = verified_mfa(caller, serial_number, token_code, surface="sts:GetSessionToken", address=address)
     return issue_user_session(caller, duration, mfa_time)
+
+
+def account_of_access_key(key_id: str) -> str:
+    """GetAccessKeyInfo: the account of a stored long-term key; like AWS, any other id (a session key, an id
+    that names no stored key) decodes to the account its bits encode."""
+    account = None
+    if not key_id.startswith("ASIA"):
+        account = db.session.scalar(select(AccessKey.account_id).where(AccessKey.access_key_id == key_id))
+    return account or account_of_key_id(key_id)
 
 
 def touch_role(role, region: str) -> None:

@@ -6,7 +6,14 @@ from flask import has_request_context
 from idp import audit
 from idp.authz.policy_store import parsed
 from idp.errors import AccessDenied
-from idp.policy import Decision, Policy, PolicyKind, PolicySet, RequestContext, evaluate_trust
+from idp.policy import (
+    Decision,
+    Policy,
+    PolicyKind,
+    PolicySet,
+    RequestContext,
+    evaluate_trust,
+)
 
 
 def trust_policy(role) -> Policy:

@@ -27,9 +27,7 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context
 from sqlalchemy import select
 
-from idp import audit
-from idp import json_input
-from idp import clock
+from idp import audit, clock, json_input
 from idp.authz.liveness import grant_is_live
 from idp.errors import ClientError
 from idp.iam.oidc_providers import LOOPBACK_HOSTS

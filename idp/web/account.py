@@ -11,8 +11,9 @@ user's own ARN); the root user may always manage its own.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Response, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from idp import audit
 from idp.authz.authorizer import authorize
@@ -21,34 +22,20 @@ from idp.errors import AccessDenied, ValidationError
 from idp.iam import access_keys
 from idp.iam.accounts import root_arn
 from idp.iam.login_profiles import PasswordPolicyViolation
-from idp.signin import passwords, sessions, throttle
+from idp.signin import history, passwords, sessions
 from idp.signin.callers import caller_for
 from idp.web.recent_auth import recent_auth_required
 from idp.web.signed_in import signed_in_required
 from idp.web.views import MISMATCH, blueprint
-from models import db
-from models.audit import AuditEvent
-from models.session import BrowserSession
-from models.user import User
 
-SIGNIN_EVENTS = ("signin", "signin_failed")
-# Credentials added or replaced, shown beside the sign-ins so every session of the principal sees them.
-CREDENTIAL_EVENTS = {
-    "password_changed": "Password changed",
-    "mfa_enabled": "Authenticator app added",
-    "passkey_registered": "Passkey added",
-    "recovery_codes_generated": "Recovery codes generated",
-    "access_key_created": "Access key created",
-    "mfa_removed": "MFA device removed",
-    "federation_linked": "Upstream identity linked",
-}
-HISTORY = 10
+if TYPE_CHECKING:
+    from models.session import BrowserSession
+
 WRONG_CURRENT = "The current password is incorrect."
 
 
 def _principal(session: BrowserSession) -> passwords.Principal:
-    user = db.session.get(User, session.user_id) if session.user_id is not None else None
-    return passwords.Principal(session.account_id, user, session.principal_arn)
+    return passwords.principal_of(session)
 
 
 def _own_credentials(session: BrowserSession) -> passwords.Principal:
@@ -67,19 +54,12 @@ def _page(session: BrowserSession, *, status: int = 200, message: str | None = N
           new_key: access_keys.IssuedKey | None = None) -> Response:
     principal = _principal(session)
     own_keys = principal.user is not None or principal.arn == root_arn(principal.account_id)
-    events = db.session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.actor == session.principal_arn,
-            AuditEvent.action.in_(SIGNIN_EVENTS)
-            | (AuditEvent.action.in_(list(CREDENTIAL_EVENTS)) & (AuditEvent.decision == "Allow")),
-        ).order_by(AuditEvent.id.desc()).limit(HISTORY)
-    )
     html = render_template(
         "account.html", session=session, principal=principal, message=message, new_key=new_key,
         groups=sorted(group.name for group in principal.user.groups) if principal.user else [],
         keys=access_keys.owned(session.account_id, principal.user) if own_keys else [],
         sessions=sessions.active_for(session),
-        events=list(events), credential_events=CREDENTIAL_EVENTS,
+        events=history.recent(session.principal_arn), credential_events=history.CREDENTIAL_EVENTS,
         # Root always has one; a user provisioned by federation has none until an administrator gives it one.
         has_password=principal.user is None or principal.user.login_profile is not None,
     )
@@ -100,13 +80,8 @@ def change_password() -> Response:
     session = g.browser_session
     principal = _own_credentials(session)
     new, confirm = request.form.get("new_password", ""), request.form.get("confirm_password", "")
-    # A stolen session must not become a password-guessing oracle: same counter as the login form.
-    key = throttle.user_key(principal.account_id, principal.user.name if principal.user else passwords.ROOT_USERNAME)
-    throttle.check([key])
-    if not passwords.verify_current(principal, request.form.get("current_password", "")):
-        throttle.failed(key, throttle.USER_RULE)
-        audit.record("password_change_failed", actor=principal.arn, resource=principal.arn, decision="Deny",
-                     account_id=principal.account_id, detail={"reason": "wrong_current_password"})
+    if not passwords.confirm_current(principal, request.form.get("current_password", ""),
+                                     refused="password_change_failed"):
         return _page(session, status=400, message=WRONG_CURRENT)  # the counted failure is committed with the page
     if new != confirm:
         return _page(session, status=400, message=MISMATCH)

@@ -8,21 +8,21 @@ audited as `federation_failed`.
 from __future__ import annotations
 
 from functools import wraps
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from flask import Blueprint, Response, g, redirect, render_template, request
-from sqlalchemy.exc import IntegrityError
 
 from idp import audit
 from idp.errors import AccessDenied, IdpError, NotFound
 from idp.federation import identities, registry, relying_party
-from idp.signin import passwords, sessions, throttle
+from idp.iam import users
+from idp.signin import passwords, sessions
 from idp.signin.urls import safe_next
 from idp.web.errors import render_error
 from idp.web.signed_in import signed_in_required
-from models import db
-from models.federation import FederatedIdentity
-from models.user import User
+
+if TYPE_CHECKING:
+    from models.user import User
 
 blueprint = Blueprint("federation", __name__)
 AMR = ["fed"]
@@ -77,16 +77,9 @@ def callback(name: str) -> Response:
         session = sessions.current()
         if session is None or session.user_id is None or session.user_id != pending.link_user_id:
             raise AccessDenied("Sign in again as the user who asked for the link, then link from your account page.")
-        identities.link(upstream, identity, db.session.get(User, session.user_id))
+        identities.link(upstream, identity, users.by_key(session.user_id))
         return redirect("/account/links?linked=" + upstream.name)
-    try:
-        user = identities.sign_in(upstream, identity)
-        db.session.flush()
-    except IntegrityError:
-        # Two first sign-ins of one identity at once (two tabs): the other one made the link; use it. The one
-        # rollback a view still makes: the session is unusable after a failed flush until it is rolled back.
-        db.session.rollback()
-        user = identities.sign_in(upstream, identity)
+    user = identities.sign_in_once(upstream, identity)
     sessions.start(account_id=user.account_id, user=user, principal_arn=user.arn, amr=AMR, acr=None)
     return redirect(pending.next_url)
 
@@ -96,7 +89,7 @@ def _signed_in_user() -> User:
     session = g.browser_session
     if session.user_id is None:
         raise AccessDenied("The root user cannot link upstream identities; sign in as an IAM user.")
-    return db.session.get(User, session.user_id)
+    return users.by_key(session.user_id)
 
 
 def _page(user: User, *, status: int = 200, message: str | None = None) -> Response:
@@ -122,13 +115,8 @@ def link_start(name: str) -> Response:
     """Re-enter the password, then go to the upstream to prove the identity to link."""
     user = _signed_in_user()
     upstream = _enabled(name)
-    principal = passwords.Principal(user.account_id, user, user.arn)
-    key = throttle.user_key(user.account_id, user.name)
-    throttle.check([key])
-    if user.login_profile is None or not passwords.verify_current(principal, request.form.get("current_password", "")):
-        throttle.failed(key, throttle.USER_RULE)
-        audit.record("federation_link_failed", actor=user.arn, resource=user.arn, decision="Deny",
-                     account_id=user.account_id, detail={"upstream": name, "reason": "wrong_current_password"})
+    if not passwords.confirm_current(passwords.user_principal(user), request.form.get("current_password", ""),
+                                     refused="federation_link_failed", detail={"upstream": name}):
         return _page(user, status=400, message=WRONG_PASSWORD)  # the counted failure is committed with the page
     return redirect(relying_party.begin(upstream, next_url="/account/links", intent="link", link_user_id=user.id))
 
@@ -138,8 +126,5 @@ def link_start(name: str) -> Response:
 def unlink(link_id: int) -> Response:
     """Remove one of my links (and the group memberships its mapping granted)."""
     user = _signed_in_user()
-    row = db.session.get(FederatedIdentity, link_id)
-    if row is None or row.user_id != user.id:
-        raise NotFound("You have no such linked identity.")
-    identities.unlink(row)
+    identities.unlink(identities.own_link(user, link_id))
     return _page(user, message="The linked identity was removed.")

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import TYPE_CHECKING
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 
 from idp import audit
 from idp.errors import ClientError, Conflict, TooManyRequests, ValidationError
-from idp.iam import mfa_devices, names, recovery_codes, totp
+from idp.iam import accounts, mfa_devices, names, recovery_codes, totp
 from idp.signin import enrolment, passkeys
 from idp.signin.factors import Owner, devices, owner_of
 from idp.web.mfa import blueprint
 from idp.web.recent_auth import recent_auth_required
 from idp.web.signed_in import signed_in_required, this_page
-from models import db
-from models.account import Account
-from models.mfa import MfaDevice
+
+if TYPE_CHECKING:
+    from models.mfa import MfaDevice
 
 ENROLMENT_KEY = "totp_enrolment"
 ROOT_DEVICE_NAME = "root-account-mfa-device"  # the name AWS's console gives the root user's device
@@ -62,7 +63,7 @@ def _enrolment_view(owner: Owner) -> dict | None:
     if device is None:
         return None
     seed = totp.open_seed(device)
-    account = db.session.get(Account, owner.account_id)
+    account = accounts.find(owner.account_id)
     uri = totp.provisioning_uri(seed, account.alias or owner.account_id, device.name)
     qr = "data:image/png;base64," + base64.b64encode(totp.qr_png(uri)).decode("ascii")
     return {"serial": device.serial_number, "name": device.name, "secret": seed, "qr": qr}

@@ -3,7 +3,7 @@
 A stolen session cookie must not become a permanent way in. So every route that
 adds or replaces a credential (passkey registration, TOTP enrolment, recovery
 codes, access keys, removing a device) is wrapped in `recent_auth_required`:
-the session's sign-in must be at most `RECENT_AUTH_SECONDS` old, or the same
+the session's sign-in must be at most `RECENT_AUTH_SECONDS` old (`idp.signin.reauthentication`), or the same
 request carries the current password (`reauth_password`, the password
 form's throttle key) or a current authenticator code (`reauth_code`, the
 shared factor check of `idp.signin.factor_checks`). Otherwise nothing is
@@ -20,25 +20,23 @@ the principal shows.
 """
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import wraps
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from flask import g, redirect, render_template, request, url_for
 
-from idp import audit, clock
-from idp.errors import AccessDenied, ClientError, TooManyRequests
-from idp.signin import factor_checks, passwords, sessions, throttle
-from idp.signin.factors import Owner, devices, factor_attempt, owner_of
+from idp import audit
+from idp.errors import ClientError
+from idp.signin import reauthentication, sessions
 from idp.signin.urls import safe_next
 from idp.web.errors import render_json_error
 from idp.web.mfa import wants_json
 from idp.web.signed_in import signed_in_required, this_page
 from idp.web.views import blueprint
-from models.session import BrowserSession
 
-# The window factor removal has always used: a sign-in at most five minutes old.
-RECENT_AUTH_SECONDS = 300
+if TYPE_CHECKING:
+    from models.session import BrowserSession
+
 WRONG_PROOF = "That password or code is not correct."
 ASK = "Confirm it is you: enter your password or a current code from your authenticator app."
 
@@ -51,64 +49,10 @@ class RecentAuthRequired(ClientError):
     oauth_error = "login_required"
 
 
-def is_recent(session: BrowserSession) -> bool:
-    """True when the session's last sign-in or step-up is within the window."""
-    return clock.as_utc(session.auth_time) >= clock.now() - timedelta(seconds=RECENT_AUTH_SECONDS)
-
-
-def _owner(session: BrowserSession) -> Owner | None:
-    try:
-        return owner_of(session)
-    except AccessDenied:
-        return None  # a federated identity: it signs in again upstream
-
-
-def _proven(session: BrowserSession, password: str, code: str) -> list[str] | None:
-    """The amr a password or code proves for the session's principal (throttled, audited), or None."""
-    owner = _owner(session)
-    if owner is None:
-        return None
-    if code:
-        try:
-            factor_checks.totp_code(factor_attempt(owner, "reauth", address=request.remote_addr,
-                                                   devices_checked=devices(owner, "virtual")), code)
-        except factor_checks.FactorRefused:
-            return None
-        return ["otp"]
-    principal = passwords.Principal(owner.account_id, owner.user, owner.arn)
-    key = throttle.user_key(owner.account_id, owner.label if owner.user else passwords.ROOT_USERNAME)
-    try:
-        throttle.check([key])
-    except TooManyRequests:
-        _audit_failure(owner, "throttled")
-        raise
-    if not passwords.verify_current(principal, password):
-        throttle.failed(key, throttle.USER_RULE)
-        _audit_failure(owner, "wrong_password")
-        return None
-    return ["pwd"]
-
-
-def _audit_failure(owner: Owner, reason: str) -> None:
-    audit.record("reauthentication_failed", actor=owner.arn, resource=owner.arn, decision="Deny",
-                 account_id=owner.account_id, detail={"reason": reason})
-
-
 def reauthenticate(session: BrowserSession) -> BrowserSession | None:
-    """Check `reauth_password` / `reauth_code` of this request; the stepped-up session, or None (audited).
-
-    A wrong proof is counted and audited in the request's work, which the caller commits by answering with a
-    page; a throttled one raises TooManyRequests, which keeps that work.
-    """
-    password, code = request.form.get("reauth_password", ""), request.form.get("reauth_code", "").strip()
-    if not (password or code):
-        return None
-    amr = _proven(session, password, code)
-    if amr is None:
-        return None
-    audit.record("reauthenticated", actor=session.principal_arn, resource=session.principal_arn, decision="Allow",
-                 account_id=session.account_id, detail={"amr": amr})
-    return sessions.step_up(session, amr=amr, acr=None)  # a new id for the new privilege
+    """Check `reauth_password` / `reauth_code` of this request; the stepped-up session, or None (audited)."""
+    return reauthentication.reauthenticate(session, request.form.get("reauth_password", ""),
+                                           request.form.get("reauth_code", "").strip(), address=request.remote_addr)
 
 
 def _refused(session: BrowserSession, back: str, *, wrong: bool):
@@ -122,10 +66,9 @@ def _refused(session: BrowserSession, back: str, *, wrong: bool):
 
 
 def _page(session: BrowserSession, back: str, *, message: str | None, status: int = 200):
-    owner = _owner(session)
-    has_totp = owner is not None and bool(devices(owner, "virtual"))
+    has_password, has_totp = reauthentication.can_prove(session)
     html = render_template("account_reauth.html", message=message, next=back, has_totp=has_totp,
-                           has_password=owner is not None and (owner.user is None or owner.user.login_profile is not None))
+                           has_password=has_password)
     return html, status
 
 
@@ -140,7 +83,7 @@ def recent_auth_required(back: str, *, when: Callable[[], bool] | None = None) -
         @wraps(view)
         def wrapped(*args, **kwargs):
             session = sessions.current()
-            if session is None or is_recent(session) or (when is not None and not when()):
+            if session is None or reauthentication.is_recent(session) or (when is not None and not when()):
                 return view(*args, **kwargs)  # no session: the view sends the browser to sign in
             wrong = False
             if request.form.get("reauth_password") or request.form.get("reauth_code"):

@@ -13,13 +13,12 @@ from werkzeug.routing import BuildError
 
 from idp import audit
 from idp.errors import IdpError, TooManyRequests
+from idp.iam import users
 from idp.iam.login_profiles import PasswordPolicyViolation
 from idp.signin import passwords, pending, sessions, throttle
 from idp.signin.factors import factors
 from idp.signin.urls import safe_next
 from idp.web.errors import render_error
-from models import db
-from models.user import User
 
 blueprint = Blueprint("web", __name__)
 FAILURE = "Incorrect account, user name or password."
@@ -162,10 +161,10 @@ def password_change_submit() -> Response:
 
 
 def _pending_principal(state: dict) -> passwords.Principal | None:
-    user = db.session.get(User, state["user_id"])
+    user = users.by_key(state["user_id"])
     if user is None or user.login_profile is None:
         return None
-    return passwords.Principal(user.account_id, user, user.arn)
+    return passwords.user_principal(user)
 
 
 @blueprint.post("/logout")

@@ -1,15 +1,19 @@
 """CreateAccessKey, ListAccessKeys, UpdateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.errors import ClientError
-from idp.iam import access_keys
 from idp.aws.iam import names
-from idp.iam.accounts import root_arn
 from idp.aws.iam.shapes import page
 from idp.aws.iam.subjects import authorized_subject
-from models.access_key import AccessKey
+from idp.errors import ClientError
+from idp.iam import access_keys
+from idp.iam.accounts import root_arn
+
+if TYPE_CHECKING:
+    from models.access_key import AccessKey
 
 KEY_ID_PATTERN = r"[\w]+"
 STATUS_VALUES = ("Active", "Inactive", "Expired")

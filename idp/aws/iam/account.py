@@ -5,8 +5,8 @@ from typing import Any
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.iam import account_settings
 from idp.aws.iam.shapes import page
+from idp.iam import account_settings
 
 ALIAS_PATTERN = r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"
 _BOOLEAN_SETTINGS = (

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.iam import attachments, policies
 from idp.aws.iam import names
-from idp.iam import tags as tagging
 from idp.aws.iam.policies import policy_path
 from idp.aws.iam.shapes import page
+from idp.iam import attachments, policies
+from idp.iam import tags as tagging
 from idp.iam.attachments import GROUP, ROLE, USER, Holder, HolderKind
 
 

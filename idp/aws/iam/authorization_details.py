@@ -1,21 +1,24 @@
 """GetAccountAuthorizationDetails: every user, group, role and policy of the account with their policies."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-from sqlalchemy import select
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.iam import policies
 from idp.aws.iam.groups import group_shape
 from idp.aws.iam.policies import policy_shape, version_shape
 from idp.aws.iam.roles import role_shape
 from idp.aws.iam.shapes import page, user_shape
-from models import db
-from models.group import Group
-from models.role import Role
-from models.user import User
+from idp.iam import policies
+from idp.iam.groups import GROUP
+from idp.iam.roles import ROLE
+from idp.iam.users import USER
+
+if TYPE_CHECKING:
+    from models.group import Group
+    from models.role import Role
+    from models.user import User
 
 FILTERS = ("User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy")
 LISTS = {"User": "UserDetailList", "Group": "GroupDetailList", "Role": "RoleDetailList",
@@ -58,10 +61,9 @@ def policy_detail(item) -> dict:
 def _entries(account_id: str, wanted: list[str]) -> list[tuple[str, object]]:
     """(filter, entity) in AWS's order: users, groups, roles, then policies."""
     entries: list[tuple[str, object]] = []
-    for kind, model in (("User", User), ("Group", Group), ("Role", Role)):
+    for kind, entities in (("User", USER), ("Group", GROUP), ("Role", ROLE)):
         if kind in wanted:
-            query = select(model).where(model.account_id == account_id).order_by(model.name_lower)
-            entries += [(kind, entity) for entity in db.session.scalars(query)]
+            entries += [(kind, entity) for entity in entities.listed(account_id, "/")]
     for kind, scope in (("LocalManagedPolicy", "Local"), ("AWSManagedPolicy", "AWS")):
         if kind in wanted:
             entries += [(kind, item) for item in policies.listed(account_id, scope, "/", False, None)]

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from idp.aws.api import Call, query_action
-from idp.iam import boundaries, policies, roles, users
 from idp.aws.iam import names
-from idp.iam import tags as tagging
 from idp.aws.iam.roles import authorize_role
+from idp.iam import boundaries, policies, roles, users
+from idp.iam import tags as tagging
 
 
 def _authorize_user(call: Call, name: str, boundary_arn: str | None) -> None:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.iam import groups, users
 from idp.aws.iam import names
 from idp.aws.iam.shapes import page, user_shape
+from idp.iam import groups, users
 
 GROUP_NAME_MAX = 128
 

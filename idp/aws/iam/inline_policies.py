@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from idp.aws.api import Call, query_action
-from idp.iam import inline_policies
 from idp.aws.iam import names
 from idp.aws.iam.attachments import authorize_on_holder
 from idp.aws.iam.policies import document, encoded
 from idp.aws.iam.shapes import page
+from idp.iam import inline_policies
 from idp.iam.attachments import GROUP, ROLE, USER, HolderKind
 
 POLICY_NAME_MAX = 128

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.errors import ValidationError
-from idp.iam import login_profiles
 from idp.aws.iam import names
 from idp.aws.iam.access_keys import authorized_subject
-from models.user import LoginProfile
+from idp.errors import ValidationError
+from idp.iam import login_profiles
+
+if TYPE_CHECKING:
+    from models.user import LoginProfile
 
 PASSWORD_PATTERN = r"[\u0009\u000A\u000D\u0020-\u00FF]+"
 _PASSWORD = re.compile(PASSWORD_PATTERN)

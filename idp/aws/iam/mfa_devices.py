@@ -3,20 +3,21 @@ ListMFADevices, ListVirtualMFADevices."""
 from __future__ import annotations
 
 import base64
+from typing import TYPE_CHECKING
 
 from flask import request
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.iam import mfa_devices
-from idp.signin import enrolment
 from idp.aws.iam import names
-from idp.iam import tags as tagging
 from idp.aws.iam.shapes import page, user_shape
 from idp.aws.iam.subjects import authorized_subject
-from models import db
-from models.account import Account
-from models.mfa import MfaDevice
+from idp.iam import accounts, mfa_devices
+from idp.iam import tags as tagging
+from idp.signin import enrolment
+
+if TYPE_CHECKING:
+    from models.mfa import MfaDevice
 
 SERIAL_PATTERN = r"[\w+=/:,.@-]+"
 CODE_PATTERN = r"[\d]+"
@@ -44,7 +45,7 @@ def _device_arn(call: Call, serial: str) -> str:
 
 
 def _root_shape(account_id: str) -> dict:
-    account = db.session.get(Account, account_id)
+    account = accounts.find(account_id)
     return {"UserId": account_id, "Arn": account.root_arn, "CreateDate": account.created_at}
 
 

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 from idp.aws import params
 from idp.errors import ValidationError
-from idp.iam.names import NAME_PATTERN, PATH_PATTERN, PATH_PREFIX_PATTERN, POLICY_ARN_PATTERN, arn  # noqa: F401 (one import for the adapters)
+from idp.iam.names import (  # noqa: F401 (one import for the adapters)
+    NAME_PATTERN,
+    PATH_PATTERN,
+    PATH_PREFIX_PATTERN,
+    POLICY_ARN_PATTERN,
+    arn,
+)
 
 
 def name(values: params.Params, key: str, *, max_len: int = 64, required: bool = True) -> str | None:

@@ -3,14 +3,17 @@ Add/RemoveClientID..., UpdateOpenIDConnectProviderThumbprint, Tag/Untag/ListOpen
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
+from idp.aws.iam.shapes import page
 from idp.errors import ValidationError
 from idp.iam import oidc_providers
 from idp.iam import tags as tagging
-from idp.aws.iam.shapes import page
-from models.oidc_provider import OidcProvider
+
+if TYPE_CHECKING:
+    from models.oidc_provider import OidcProvider
 
 ARN_PATTERN = re.compile(r"arn:aws:iam::\d{12}:oidc-provider/\S+", re.ASCII)
 

@@ -5,10 +5,10 @@ from urllib.parse import quote
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.iam import policies, policy_versions
 from idp.aws.iam import names
-from idp.iam import tags as tagging
 from idp.aws.iam.shapes import page
+from idp.iam import policies, policy_versions
+from idp.iam import tags as tagging
 
 POLICY_NAME_MAX = 128
 # The IAM API model's policyPathType, narrower than the pathType of users and groups.

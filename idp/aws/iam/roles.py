@@ -1,15 +1,18 @@
 """CreateRole, GetRole, ListRoles, UpdateRole, UpdateRoleDescription, UpdateAssumeRolePolicy, DeleteRole, role tags."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.iam import boundaries, policies, roles
 from idp.aws.iam import names
-from idp.iam import tags as tagging
 from idp.aws.iam.shapes import boundary_shape, page
-from models.role import Role
+from idp.iam import boundaries, policies, roles
+from idp.iam import tags as tagging
+
+if TYPE_CHECKING:
+    from models.role import Role
 
 DESCRIPTION_PATTERN = r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"
 POLICY_DOCUMENT_PATTERN = r"[\u0009\u000A\u000D\u0020-\u00FF]+"

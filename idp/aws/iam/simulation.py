@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.iam import simulation
 from idp.aws.iam.shapes import page
-from idp.policy import PolicyKind, PrincipalType, RequestPrincipal
+from idp.iam import simulation
 
 ACTION_PATTERN = r"[^:]{1,128}:[^:]{1,128}|\*"
 ARN_LENGTH = {"min_len": 1, "max_len": 2048}
@@ -19,9 +18,16 @@ def _context(call: Call) -> dict[str, object]:
     return context
 
 
-def _inputs(call: Call, name: str, kind: PolicyKind, *, required: bool = False) -> list:
-    documents = params.member_list(call.params, name, required=required, min_len=1, max_len=131072)
-    return simulation.parse_inputs(documents, kind, name)
+def _documents(call: Call, name: str, *, required: bool = False) -> list[str]:
+    return params.member_list(call.params, name, required=required, min_len=1, max_len=131072)
+
+
+def _identity(call: Call, *, required: bool = False) -> list:
+    return simulation.identity_inputs(_documents(call, "PolicyInputList", required=required))
+
+
+def _boundary(call: Call) -> list:
+    return simulation.boundary_inputs(_documents(call, "PermissionsBoundaryPolicyInputList"))
 
 
 def _run(call: Call, subject: simulation.Subject) -> dict:
@@ -31,7 +37,7 @@ def _run(call: Call, subject: simulation.Subject) -> dict:
     resource_policy_text = params.string(p, "ResourcePolicy", min_len=1, max_len=131072)
     resource_policy = None
     if resource_policy_text:
-        resource_policy = simulation.parse_inputs([resource_policy_text], PolicyKind.RESOURCE, "ResourcePolicy")[0]
+        resource_policy = simulation.resource_input(resource_policy_text)
     owner = params.string(p, "ResourceOwner", **ARN_LENGTH)
     owner_account = owner.split(":")[4] if owner and owner.count(":") >= 5 else None
     results = simulation.simulate(subject, actions, resources, _context(call),
@@ -44,8 +50,8 @@ def simulate_principal_policy(call: Call) -> dict:
     source = params.string(call.params, "PolicySourceArn", required=True, **ARN_LENGTH)
     call.authorize(source)
     subject = simulation.subject_of(call.account_id, source)
-    subject.identity += _inputs(call, "PolicyInputList", PolicyKind.MANAGED)
-    boundaries = _inputs(call, "PermissionsBoundaryPolicyInputList", PolicyKind.BOUNDARY)
+    subject.identity += _identity(call)
+    boundaries = _boundary(call)
     if boundaries:
         subject.boundary = boundaries
     return _run(call, subject)
@@ -55,15 +61,7 @@ def simulate_principal_policy(call: Call) -> dict:
 def simulate_custom_policy(call: Call) -> dict:
     call.authorize("*")
     caller_arn = params.string(call.params, "CallerArn", **ARN_LENGTH)
-    arn = caller_arn or f"arn:aws:iam::{call.account_id}:user/SimulatedCaller"
-    # The documents given are the caller's identity policies, whoever calls.
-    principal = RequestPrincipal.of(arn, arn.split(":")[4] or call.account_id, PrincipalType.USER,
-                                    username=arn.rsplit("/", 1)[-1])
-    subject = simulation.Subject(
-        principal,
-        _inputs(call, "PolicyInputList", PolicyKind.MANAGED, required=True),
-        _inputs(call, "PermissionsBoundaryPolicyInputList", PolicyKind.BOUNDARY),
-    )
+    subject = simulation.custom_subject(call.account_id, caller_arn, _identity(call, required=True), _boundary(call))
     return _run(call, subject)
 
 
@@ -72,11 +70,11 @@ def context_keys_for_principal(call: Call) -> dict:
     source = params.string(call.params, "PolicySourceArn", required=True, **ARN_LENGTH)
     call.authorize(source)
     subject = simulation.subject_of(call.account_id, source)
-    extra = _inputs(call, "PolicyInputList", PolicyKind.MANAGED)
+    extra = _identity(call)
     return {"ContextKeyNames": simulation.keys_of([*subject.identity, *subject.boundary, *extra])}
 
 
 @query_action("iam", "GetContextKeysForCustomPolicy")
 def context_keys_for_custom(call: Call) -> dict:
     call.authorize("*")
-    return {"ContextKeyNames": simulation.keys_of(_inputs(call, "PolicyInputList", PolicyKind.MANAGED, required=True))}
+    return {"ContextKeyNames": simulation.keys_of(_identity(call, required=True))}

@@ -1,12 +1,15 @@
 """Whom a user-scoped action is about: the named user, or the caller itself."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from idp.aws.api import Call
 from idp.errors import ValidationError
 from idp.iam import users
 from idp.iam.accounts import root_arn
-from models import db
-from models.user import User
+
+if TYPE_CHECKING:
+    from models.user import User
 
 
 def authorized_subject(call: Call, name: str | None, *, allow_root: bool = True) -> User | None:
@@ -24,4 +27,4 @@ def authorized_subject(call: Call, name: str | None, *, allow_root: bool = True)
     if call.caller.user_pk is None or call.caller.is_root:
         raise ValidationError("Must specify userName when calling with non-User credentials")
     call.authorize(call.caller.arn)
-    return db.session.get(User, call.caller.user_pk)
+    return users.by_key(call.caller.user_pk)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from idp.aws import params
 from idp.aws.api import Call, query_action
-from idp.iam import policies, users
 from idp.aws.iam import names
-from idp.iam import tags as tagging
 from idp.aws.iam.shapes import page, user_shape
+from idp.iam import accounts, policies, users
+from idp.iam import tags as tagging
 
 
 @query_action("iam", "CreateUser")
@@ -38,10 +38,7 @@ def get_user(call: Call) -> dict:
 
 
 def _account_created(call: Call):
-    from models import db
-    from models.account import Account
-
-    return db.session.get(Account, call.account_id).created_at
+    return accounts.find(call.account_id).created_at
 
 
 @query_action("iam", "ListUsers")

@@ -9,7 +9,13 @@ from flask import request as http_request
 from idp.aws import params
 from idp.aws.api import Call, query_action
 from idp.sts import assume
-from idp.sts.assume import DEFAULT_DURATION, MAX_DURATION, MAX_POLICY_ARNS, MIN_DURATION, AssumeRoleRequest
+from idp.sts.assume import (
+    DEFAULT_DURATION,
+    MAX_DURATION,
+    MAX_POLICY_ARNS,
+    MIN_DURATION,
+    AssumeRoleRequest,
+)
 
 SESSION_NAME_PATTERN = r"[\w+=,.@-]*"
 EXTERNAL_ID_PATTERN = r"[\w+=,.@:\/-]*"

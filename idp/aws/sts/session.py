@@ -4,16 +4,12 @@ from __future__ import annotations
 import json
 
 from flask import request as http_request
-from sqlalchemy import select
 
 from idp.authz import authorization_messages
-from idp.authz.session_tokens import account_of_key_id
 from idp.aws import params
 from idp.aws.api import Call, query_action
 from idp.aws.sts.assume_role import SERIAL_PATTERN, TOKEN_CODE_PATTERN
 from idp.sts import sessions
-from models import db
-from models.access_key import AccessKey
 
 MIN_DURATION, DEFAULT_DURATION, MAX_DURATION = 900, 43200, 129600
 
@@ -41,11 +37,7 @@ def get_caller_identity(call: Call) -> dict:
 def get_access_key_info(call: Call) -> dict:
     key_id = params.string(call.params, "AccessKeyId", required=True, min_len=16, max_len=128, pattern=r"[\w]*")
     call.authorize("*")
-    account = None
-    if not key_id.startswith("ASIA"):
-        account = db.session.scalar(select(AccessKey.account_id).where(AccessKey.access_key_id == key_id))
-    # Like AWS, an id that names no stored key still decodes to the account its bits encode.
-    return {"Account": account or account_of_key_id(key_id)}
+    return {"Account": sessions.account_of_access_key(key_id)}
 
 
 @query_action("sts", "DecodeAuthorizationMessage")

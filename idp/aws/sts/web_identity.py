@@ -5,8 +5,13 @@ from __future__ import annotations
 from idp.aws import params
 from idp.aws.api import Call, query_action
 from idp.aws.sts.assume_role import SESSION_NAME_PATTERN, policy_arns, session_policy
-from idp.sts.assume import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION, check_session_policy
 from idp.sts import assume_web_identity
+from idp.sts.assume import (
+    DEFAULT_DURATION,
+    MAX_DURATION,
+    MIN_DURATION,
+    check_session_policy,
+)
 from idp.sts.assume_web_identity import WebIdentityRequest
 
 

@@ -15,7 +15,12 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, InvalidScopeError, OAuth2Error
+from authlib.oauth2.rfc6749 import (
+    AccessDeniedError,
+    InvalidRequestError,
+    InvalidScopeError,
+    OAuth2Error,
+)
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Response, current_app, redirect, render_template, request
 from flask import session as cookie_state

@@ -13,8 +13,7 @@ from flask import Blueprint, Response, render_template, request
 from idp.errors import ClientError, IdpError
 from idp.oidc import admission, device
 from idp.oidc.subjects import subject_of
-from idp.signin import sessions
-from idp.signin import throttle
+from idp.signin import sessions, throttle
 from idp.web.errors import render_error
 
 blueprint = Blueprint("oidc_device", __name__)

@@ -27,9 +27,17 @@ from functools import cached_property
 from typing import NoReturn
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
+from authlib.integrations.flask_oauth2.requests import (
+    FlaskOAuth2Payload,
+    FlaskOAuth2Request,
+)
 from authlib.oauth2.base import invalid_error_characters
-from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError, OAuth2Error, OAuth2Request
+from authlib.oauth2.rfc6749 import (
+    InvalidClientError,
+    InvalidRequestError,
+    OAuth2Error,
+    OAuth2Request,
+)
 from flask import Flask, Response
 from flask import request as flask_request
 
@@ -39,6 +47,7 @@ from idp.oidc import clients
 from idp.oidc.adapters import RegisteredClient
 from idp.oidc.client_auth import authenticate_private_key_jwt
 from idp.oidc.endpoints.errors import render_error
+from idp.oidc.endpoints.well_known import WellKnown
 from idp.oidc.grants.authorization_code import CodeGrant, S256CodeChallenge
 from idp.oidc.grants.client_credentials import ClientGrant
 from idp.oidc.grants.device_code import DeviceAuthorization, DeviceGrant
@@ -46,7 +55,6 @@ from idp.oidc.grants.refresh_token import RotatingRefreshGrant
 from idp.oidc.grants.token_exchange import TokenExchangeGrant
 from idp.oidc.token_info import Introspection, Revocation
 from idp.oidc.tokens import issuer
-from idp.oidc.endpoints.well_known import WellKnown
 
 # Authorization request parameters that Authlib puts into an error description.
 QUOTED_PARAMETERS = ("response_type", "redirect_uri")

@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import select
 
 from idp.errors import OAuthError
-from idp.iam.accounts import root_arn
-from idp.oidc.subjects import Subject, scope_claims
-from idp.oidc.tokens import issuer
+from idp.oidc.subjects import scope_claims, subject_of_token
 from idp.oidc.token_info import access_token_is_live, verified_access_token
-from models import db
-from models.user import User
+from idp.oidc.tokens import issuer
 
 
 def invalid_bearer(description: str) -> OAuthError:
@@ -37,15 +33,8 @@ def userinfo_claims(value: str) -> dict:
     scopes = set(str(claims.get("scope", "")).split())
     if "openid" not in scopes:
         raise OAuthError("insufficient_scope", "The access token was not granted the openid scope.", status=403)
-    subject = _subject(claims)
+    subject = subject_of_token(str(claims.get("account", "")), claims["sub"])
     if subject is None:
         raise invalid_bearer("The user this token was issued for no longer exists.")
     return {"sub": claims["sub"], **scope_claims(subject, scopes)}
 
-
-def _subject(claims: dict) -> Subject | None:
-    account = str(claims.get("account", ""))
-    if claims["sub"] == root_arn(account):
-        return Subject(account, None, claims["sub"])
-    user = db.session.scalar(select(User).where(User.user_id == claims["sub"], User.account_id == account))
-    return Subject(account, user.id, user.arn) if user is not None else None

@@ -14,7 +14,11 @@ import threading
 from flask import Flask
 
 from idp.keys import keystore
-from idp.oidc.endpoints.discovery import DISCOVERY_MAX_AGE, JWKS_MAX_AGE, provider_metadata
+from idp.oidc.endpoints.discovery import (
+    DISCOVERY_MAX_AGE,
+    JWKS_MAX_AGE,
+    provider_metadata,
+)
 
 DISCOVERY_PATHS = frozenset({"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"})
 JWKS_PATH = "/.well-known/jwks.json"

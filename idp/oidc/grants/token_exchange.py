@@ -3,8 +3,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from authlib.oauth2.rfc6749 import (InvalidGrantError, InvalidRequestError, InvalidScopeError, OAuth2Error,
-                                    UnauthorizedClientError)
+from authlib.oauth2.rfc6749 import (
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidScopeError,
+    OAuth2Error,
+    UnauthorizedClientError,
+)
 from authlib.oauth2.rfc6749.grants import BaseGrant, TokenEndpointMixin
 from sqlalchemy import select
 
