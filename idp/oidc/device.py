@@ -28,6 +28,7 @@ from idp.oidc import issuance, tokens
 from idp.oidc.clients import ClientSnapshot
 from idp.oidc.errors import GrantRevoked
 from idp.oidc.subjects import Subject
+from idp.signin import throttle
 from models import db
 from models.oauth_client import OAuthClient
 from models.oauth_grant import DeviceAuthorization, RefreshTokenFamily
@@ -93,6 +94,30 @@ def pending(typed: str) -> DeviceAuthorization | None:
         DeviceAuthorization.user_code_hash == _user_code_hash(code)))
     if row is None or row.status != "pending" or clock.as_utc(row.expires_at) <= clock.now():
         return None
+    return row
+
+
+class UnknownUserCode(ClientError):
+    """A user code that names no pending request; the counted guess is kept (`keeps_work`)."""
+
+    keeps_work = True
+
+
+# Wrong user codes back off like sign-ins, per browser session and per source address.
+GUESS_RULE = throttle.Rule(free_failures=5, cap=throttle.USER_RULE.cap)
+
+
+def pending_for_browser(typed: str, session: BrowserSession, address: str | None) -> DeviceAuthorization:
+    """The pending request a signed-in browser typed the user code of. Wrong codes count against the session
+    and the source address with the sign-in throttle's back-off, so 34 bits of user code cannot be searched;
+    UnknownUserCode keeps the counted guess."""
+    keys = [f"device-ip:{address or 'unknown'}", f"device-session:{session.id_hash[:32]}"]
+    throttle.check(keys)
+    row = pending(typed)
+    if row is None:
+        for key in keys:
+            throttle.failed(key, GUESS_RULE)
+        raise UnknownUserCode("That code is not valid. Check the code shown on your device and try again.")
     return row
 
 

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from idp import audit, clock
+from idp.errors import TooManyRequests
 from idp.iam import account_settings, login_profiles, users
 from idp.iam.accounts import root_arn
 from idp.iam.passwords import hash_password, verify_password
-from idp.signin import throttle
+from idp.signin import sessions, throttle
 from models import db
 from models.account import Account
 from models.user import User
@@ -120,6 +121,36 @@ def authenticate(account: str, username: str, password: str) -> Attempt:
     return Attempt(principal, "ok", claimed, account_id)
 
 
+def sign_in(account: str, username: str, password: str, *, address: str | None) -> Principal | None:
+    """The login form's password check, throttled per (account, user name) and per source address.
+
+    One argon2id verification either way; a failure is counted on both keys and audited `signin_failed` in the
+    caller's work (None). TooManyRequests (audited, keeping the work) while a key backs off. A success clears
+    the user key's earlier failures (the address key only decays).
+    """
+    keys = [throttle.user_key(canonical_account(account), username), throttle.address_key(address)]
+    try:
+        counted = throttle.check(keys)
+    except TooManyRequests:
+        _audit_signin_failure(None, None, account, username, "throttled")
+        raise
+    attempt = authenticate(account, username, password)
+    if attempt.principal is None:
+        throttle.failed(keys[0], throttle.USER_RULE)
+        throttle.failed(keys[1], throttle.ADDRESS_RULE)
+        _audit_signin_failure(attempt.account_id, attempt.claimed_arn, account, username, attempt.reason)
+        return None
+    if keys[0] in counted:  # no write at all for the common case of no earlier failure
+        throttle.succeeded(keys[0])
+    return attempt.principal
+
+
+def _audit_signin_failure(account_id: str | None, claimed_arn: str | None, account: str, username: str,
+                          reason: str) -> None:
+    audit.record("signin_failed", actor=claimed_arn, resource=claimed_arn, decision="Deny", account_id=account_id,
+                 detail={"account": account[:64], "username": username[:64], "reason": reason})
+
+
 def password_change_required(principal: Principal) -> bool:
     """True when an IAM user must set a new password first (reset required, or expired under MaxPasswordAge)."""
     if principal.user is None or principal.user.login_profile is None:
@@ -149,6 +180,17 @@ def change_password(principal: Principal, new_password: str) -> None:
     login_profiles.set_password(profile, new_password)
     profile.password_reset_required = False
     db.session.flush()
+
+
+def set_new_password(principal: Principal, new_password: str, *, forced: bool,
+                     except_id_hash: str | None = None) -> None:
+    """Change the principal's password (PasswordPolicyViolation, before anything is written, if it breaks the
+    policy), audit `password_changed`, and end every other session of the principal and its grants."""
+    change_password(principal, new_password)
+    audit.record("password_changed", actor=principal.arn, resource=principal.arn, decision="Allow",
+                 account_id=principal.account_id, detail={"forced": forced})
+    sessions.revoke_all(principal.account_id, principal.user.id if principal.user else None,
+                        except_id_hash=except_id_hash, reason="password_changed")
 
 
 def _check_root(account_id: str, password: str) -> None:

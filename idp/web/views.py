@@ -11,11 +11,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.routing import BuildError
 
-from idp import audit
-from idp.errors import IdpError, TooManyRequests
+from idp.errors import IdpError
 from idp.iam import users
 from idp.iam.login_profiles import PasswordPolicyViolation
-from idp.signin import passwords, pending, sessions, throttle
+from idp.signin import passwords, pending, sessions
 from idp.signin.factors import factors
 from idp.signin.urls import safe_next
 from idp.web.errors import render_error
@@ -69,22 +68,10 @@ def login_submit() -> Response:
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     next_url = safe_next(request.form.get("next") or request.args.get("next")) or "/account"
-    keys = [throttle.user_key(passwords.canonical_account(account), username),
-            throttle.address_key(request.remote_addr)]
-    try:
-        counted = throttle.check(keys)
-    except TooManyRequests:
-        _audit_failure(None, None, account, username, "throttled")
-        raise  # the error keeps the request's work: the audit row is committed
-    attempt = passwords.authenticate(account, username, password)
-    if attempt.principal is None:
-        throttle.failed(keys[0], throttle.USER_RULE)
-        throttle.failed(keys[1], throttle.ADDRESS_RULE)
-        _audit_failure(attempt.account_id, attempt.claimed_arn, account, username, attempt.reason)
+    principal = passwords.sign_in(account, username, password, address=request.remote_addr)
+    if principal is None:
         return _login_page(status=401, message=FAILURE, account=account, username=username)
-    if keys[0] in counted:  # no write at all for the common case of no earlier failure
-        throttle.succeeded(keys[0])
-    return continue_signin(attempt.principal, next_url)
+    return continue_signin(principal, next_url)
 
 
 def continue_signin(principal: passwords.Principal, next_url: str) -> Response:
@@ -117,11 +104,6 @@ def _mfa_challenge_url() -> str:
         return "/login/mfa"
 
 
-def _audit_failure(account_id: str | None, claimed_arn: str | None, account: str, username: str, reason: str) -> None:
-    audit.record("signin_failed", actor=claimed_arn, resource=claimed_arn, decision="Deny", account_id=account_id,
-                 detail={"account": account[:64], "username": username[:64], "reason": reason})
-
-
 def _change_page(state: dict, *, status: int = 200, message: str | None = None) -> Response:
     html = render_template("password_change.html", message=message, principal_arn=state["principal_arn"])
     return Response(html, status=status, mimetype="text/html")
@@ -150,12 +132,9 @@ def password_change_submit() -> Response:
     if new != confirm:
         return _change_page(state, status=400, message=MISMATCH)
     try:
-        passwords.change_password(principal, new)
+        passwords.set_new_password(principal, new, forced=True)
     except PasswordPolicyViolation as violation:  # refused before anything was written
         return _change_page(state, status=400, message=violation.message)
-    sessions.revoke_all(principal.account_id, principal.user.id, reason="password_changed")
-    audit.record("password_changed", actor=principal.arn, resource=principal.arn, decision="Allow",
-                 account_id=principal.account_id, detail={"forced": True})
     pending.clear_password_change()
     return pending.start_from(state, state["amr"], state.get("acr"))
 

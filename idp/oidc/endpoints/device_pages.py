@@ -13,20 +13,11 @@ from flask import Blueprint, Response, render_template, request
 from idp.errors import ClientError, IdpError
 from idp.oidc import admission, device
 from idp.oidc.subjects import subject_of
-from idp.signin import sessions, throttle
+from idp.signin import sessions
 from idp.web.errors import render_error
 
 blueprint = Blueprint("oidc_device", __name__)
 blueprint.register_error_handler(IdpError, render_error)
-
-GUESS_RULE = throttle.Rule(free_failures=5, cap=throttle.USER_RULE.cap)
-
-
-class UnknownUserCode(ClientError):
-    """A user code that names no pending request; the counted guess is kept (`keeps_work`)."""
-
-    keeps_work = True
-
 
 @blueprint.get("/device")
 def verification() -> Response:
@@ -76,14 +67,7 @@ def _admitted(row, subject) -> None:
 
 
 def _lookup(session, typed: str):
-    keys = [f"device-ip:{request.remote_addr or 'unknown'}", f"device-session:{session.id_hash[:32]}"]
-    throttle.check(keys)
-    row = device.pending(typed)
-    if row is None:
-        for key in keys:
-            throttle.failed(key, GUESS_RULE)
-        raise UnknownUserCode("That code is not valid. Check the code shown on your device and try again.")
-    return row
+    return device.pending_for_browser(typed, session, request.remote_addr)
 
 
 def _page(template: str, **context) -> Response:
