@@ -5,29 +5,23 @@ passed. It finishes with amr "otp" for a TOTP code, "hwk"/"swk" for a
 passkey, or only "mfa" for a recovery code (a recovery code is not a
 one-time password from a device; the audit detail says a code was spent).
 Every code and passkey goes through the shared factor check
-(`idp.signin.factor_checks`): throttled per principal, device and address with
-STS and IAM, once per TOTP step, every refusal audited as `mfa_failed`.
+(`idp.signin.second_factor`, `idp.signin.factor_checks`): throttled per
+principal, device and address with STS and IAM, once per TOTP step, every
+refusal audited as `mfa_failed`.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 from flask import Response, redirect, render_template, request, url_for
 
-from idp import audit
-from idp.errors import AccessDenied, TooManyRequests
-from idp.iam import recovery_codes
-from idp.signin import factor_checks, passkeys, pending, sessions
-from idp.signin.factors import Owner, devices, factor_attempt, factors, owner_by_id
+from idp.errors import AccessDenied
+from idp.signin import factor_checks, passkeys, pending, second_factor, sessions
+from idp.signin.factors import Owner, factors, owner_by_id
 from idp.signin.urls import safe_next
 from idp.web.mfa import blueprint
 
 GENERIC_FAILURE = "That code is not valid. Try again."
-
-
-def _record(action: str, owner: Owner, decision: str, **detail) -> None:
-    audit.record(action, actor=owner.arn, decision=decision, account_id=owner.account_id, detail=detail or None)
 
 
 def _challenge_page(owner: Owner, *, status: int = 200, message: str | None = None):
@@ -57,23 +51,11 @@ def challenge_answer():
     if owner is None:
         return redirect(url_for("web.login"))
     method = request.form.get("method", "totp")
-    code = request.form.get("code", "").strip()
-    address = request.remote_addr
     try:  # a throttled attempt raises TooManyRequests, which keeps the count and the audit of the refusal
-        if method == "recovery":
-            factor_checks.recovery_code(factor_attempt(owner, "login", address=address), code)
-            extra_amr = []
-        else:
-            factor_checks.totp_code(factor_attempt(owner, "login", address=address,
-                                                   devices_checked=devices(owner, "virtual")), code)
-            extra_amr = ["otp"]
+        extra_amr = second_factor.prove_code(owner, method, request.form.get("code", "").strip(),
+                                             address=request.remote_addr)
     except factor_checks.FactorRefused:
         return _challenge_page(owner, status=401, message=GENERIC_FAILURE)  # counted and audited
-    detail = {"method": method}
-    if method == "recovery":
-        detail["recovery_codes_left"] = recovery_codes.remaining(owner.account_id, owner.user_id)
-        _record("recovery_code_used", owner, "Allow", **detail)
-    _record("mfa_verified", owner, "Allow", **detail)
     return pending.finish(extra_amr=extra_amr, acr=sessions.ACR_MFA)
 
 
@@ -102,12 +84,8 @@ def mfa_passkey_verify():
     if owner is None:
         raise AccessDenied("The sign-in expired; start again.")
     credential = (request.get_json(silent=True) or {}).get("credential")
-    # A refusal keeps the request's work (PasskeyRefused, TooManyRequests): counted, audited, the challenge spent.
-    assertion = factor_checks.passkey(factor_attempt(owner, "login", address=request.remote_addr),
-                                      lambda: passkeys.authenticate(credential, passwordless=False),
-                                      refusal=lambda: passkeys.PasskeyRefused("The passkey could not be verified."))
-    _record("mfa_verified", owner, "Allow", method="webauthn", serial=assertion.device.serial_number)
-    return _as_json_redirect(pending.finish(extra_amr=[assertion.amr], acr=sessions.ACR_MFA))
+    amr = second_factor.prove_passkey(owner, credential, address=request.remote_addr)
+    return _as_json_redirect(pending.finish(extra_amr=[amr], acr=sessions.ACR_MFA))
 
 
 @blueprint.post("/login/passkey/options")
@@ -121,25 +99,7 @@ def passkey_login_verify():
     """Sign in with a passkey alone (user verification required) and start a session."""
     body = request.get_json(silent=True) or {}
     credential = body.get("credential") if isinstance(body, dict) else None
-    refused = passkeys.PasskeyRefused("The passkey could not be verified.")
-    try:
-        # The passkey names its owner; the owner's factor checks share one throttle on every surface.
-        device = passkeys.claimed_device(credential)
-        if device is None:
-            raise refused
-        owner = owner_by_id(device.account_id, device.user_id)
-        who = replace(factor_attempt(owner, "passwordless", address=request.remote_addr, devices_checked=[device]),
-                      counts_principal=False)
-        assertion = factor_checks.passkey(who,
-                                          lambda: passkeys.authenticate(credential, passwordless=True),
-                                          refusal=lambda: refused)
-        if owner.user is not None and owner.user.login_profile is None:
-            raise refused  # console access was removed
-    except (AccessDenied, TooManyRequests):
-        # Noted: written whether the error keeps the work (a refusal, a throttled attempt) or not.
-        audit.note("signin_failed", decision="Deny", detail={"method": "passkey", "reason": "passkey_refused"})
-        raise
-    _record("mfa_verified", owner, "Allow", method="passkey-passwordless", serial=assertion.device.serial_number)
+    owner, amr = second_factor.passwordless(credential, address=request.remote_addr)
     sessions.start(account_id=owner.account_id, user=owner.user, principal_arn=owner.arn,
-                   amr=[assertion.amr], acr=sessions.ACR_MFA)
+                   amr=[amr], acr=sessions.ACR_MFA)
     return {"redirect": safe_next(body.get("next") if isinstance(body.get("next"), str) else None) or "/account"}
