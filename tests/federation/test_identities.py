@@ -187,3 +187,36 @@ def test_the_sign_in_returns_to_a_local_next_and_never_to_another_site(
         done = flows.callback(session, live_server.url, "scripted", code="c", state=request["state"],
                               iss=upstream_op.issuer)
         assert done.status_code == 302 and done.headers["Location"] == landed
+
+
+def test_a_first_sign_in_racing_another_tab_uses_the_link_the_other_one_made(
+        app, live_server, upstream_op, token_endpoint, add_upstream, monkeypatch):
+    """Two first sign-ins of one identity at once: the one that loses the (upstream, sub) race is undone in its
+    savepoint alone and signs in through the winner's link; no second user, no second link."""
+    from idp.federation import identities
+
+    add_upstream(flows.scripted_upstream(upstream_op, token_endpoint))
+    first = flows.sign_in(requests.Session(), live_server.url, upstream_op, token_endpoint, sub="u-race")
+    assert first.status_code == 302
+    [winner] = stored(app, User, User.path == "/federated/scripted/")
+    real_find_link = identities.find_link
+    looked = []
+
+    def not_yet_visible(upstream, subject):
+        looked.append(subject)
+        return None if len(looked) == 1 else real_find_link(upstream, subject)  # the other tab had not committed
+
+    monkeypatch.setattr(identities, "find_link", not_yet_visible)
+    browser = requests.Session()
+    request = flows.start(browser, live_server.url, "scripted")
+    token_endpoint.reply = (200, {"access_token": "at", "token_type": "Bearer", "expires_in": 300,
+                                  "id_token": flows.id_token(upstream_op, request["nonce"], sub="u-race")})
+    answer = flows.callback(browser, live_server.url, "scripted", code="the-code", state=request["state"],
+                            iss=upstream_op.issuer)
+
+    assert answer.status_code == 302 and len(looked) == 2  # refused by the unique link, then signed in again
+    assert [user.id for user in stored(app, User, User.path == "/federated/scripted/")] == [winner.id]
+    assert len(stored(app, FederatedIdentity, FederatedIdentity.subject == "u-race")) == 1
+    events = stored(app, AuditEvent, AuditEvent.action == "federation_signin")
+    assert [event.detail["how"] for event in events] == ["provisioned", "linked"]
+    assert browser.get(f"{live_server.url}/account", allow_redirects=False, timeout=30).status_code == 200
