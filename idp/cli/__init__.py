@@ -51,11 +51,4 @@ def emit(document: dict, as_json: bool, human: str) -> None:
     work.after_commit(lambda: click.echo(text))
 
 
-from idp.cli import (  # noqa: E402,F401  (registers the commands)
-    accounts,
-    analyze,
-    apis,  # noqa: E402,F401
-    clients,
-    keys,
-    upstreams,  # noqa: E402,F401
-)
+from idp.cli import accounts, analyze, apis, clients, keys, upstreams  # noqa: E402,F401  (registers the commands)

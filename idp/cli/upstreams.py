@@ -17,10 +17,6 @@ upstreams_cli = AppGroup("upstreams", help="Upstream OpenID Connect providers (f
 idp_cli.add_command(upstreams_cli)
 
 
-def _default_account() -> str:
-    return accounts.default_account_id()
-
-
 def _issuer() -> str:
     return current_app.config["IDP_SETTINGS"].issuer
 
@@ -31,7 +27,7 @@ def _issuer() -> str:
 @one_line_errors
 def add_command(path: str, as_json: bool) -> None:
     """Register an upstream from its file; prints it with the redirect URI to register upstream."""
-    upstream = registry.add(registry.read_file(path), _default_account())
+    upstream = registry.add(registry.read_file(path), accounts.default_account_id())
     shown = registry.describe(upstream, _issuer())
     emit(shown, as_json, f"upstream {upstream.name}: register {shown['redirect_uri']} at {upstream.issuer}")
 
@@ -42,7 +38,7 @@ def add_command(path: str, as_json: bool) -> None:
 @one_line_errors
 def update_command(path: str, as_json: bool) -> None:
     """Replace an upstream's configuration with its file (matched by name)."""
-    upstream = registry.update(registry.read_file(path), _default_account())
+    upstream = registry.update(registry.read_file(path), accounts.default_account_id())
     work.after_commit(functools.partial(metadata.forget, upstream.name))
     emit(registry.describe(upstream, _issuer()), as_json, f"upstream {upstream.name} updated")
 
@@ -54,7 +50,7 @@ def update_command(path: str, as_json: bool) -> None:
 def apply_command(path: str, as_json: bool) -> None:
     """Add or update every upstream of a file (one object or a list), all or none: the declarative form for start-up."""
     applied = [{**registry.describe(upstream, _issuer()), "action": action}
-               for upstream, action in registry.apply_all(registry.read_file(path), _default_account())]
+               for upstream, action in registry.apply_all(registry.read_file(path), accounts.default_account_id())]
     for entry in applied:
         work.after_commit(functools.partial(metadata.forget, entry["name"]))
     emit({"upstreams": applied}, as_json, "\n".join(f"{u['action']} {u['name']}" for u in applied))

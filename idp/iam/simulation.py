@@ -53,9 +53,9 @@ def parse_inputs(documents: Sequence[str], kind: PolicyKind, label: str) -> list
     return parsed
 
 
-def identity_inputs(documents: Sequence[str], label: str = "PolicyInputList") -> list[Policy]:
+def identity_inputs(documents: Sequence[str]) -> list[Policy]:
     """Identity-policy documents the caller passes in (`PolicyInputList`)."""
-    return parse_inputs(documents, PolicyKind.MANAGED, label)
+    return parse_inputs(documents, PolicyKind.MANAGED, "PolicyInputList")
 
 
 def boundary_inputs(documents: Sequence[str]) -> list[Policy]:

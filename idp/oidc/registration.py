@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 from idp import audit, clock, fetch
 from idp.errors import InvalidRedirectUri, NotFound, OAuthError, ValidationError
+from idp.iam import accounts
 from idp.keys import jwt, sign_token, verify_own_token
 from idp.oidc import clients, tokens
 from idp.oidc.errors import InvalidClientMetadata
 from models import db
-from models.account import Account
 from models.oauth_client import OAuthClient
 
 INITIAL_TOKEN_TYP = jwt.INITIAL_ACCESS_TOKEN.signed_typ
@@ -37,8 +37,7 @@ def endpoint() -> str:
 
 def initial_access_token(account_id: str, lifetime: int = DEFAULT_INITIAL_LIFETIME) -> tuple[str, int]:
     """A signed initial access token for `account_id` and when it expires (epoch seconds)."""
-    if db.session.get(Account, account_id) is None:
-        raise NotFound(f"no account {account_id}")
+    accounts.existing(account_id)
     if not 0 < lifetime <= MAX_INITIAL_LIFETIME:
         raise ValidationError(f"--expires-in must be 1..{MAX_INITIAL_LIFETIME} seconds")
     now = int(clock.now().timestamp())

@@ -53,11 +53,16 @@ def user_principal(user: User) -> Principal:
     return Principal(user.account_id, user, user.arn)
 
 
+def throttle_key(principal: Principal) -> str:
+    """The principal's key in the sign-in form's throttle, which every check of its current password counts on."""
+    return throttle.user_key(principal.account_id, principal.user.name if principal.user else ROOT_USERNAME)
+
+
 def confirm_current(principal: Principal, password: str, *, refused: str, detail: dict | None = None) -> bool:
     """Check the principal's current password before a change (password, link): on the sign-in form's throttle
     key, so a stolen session is no password-guessing oracle. TooManyRequests while that key backs off; a wrong
     password is counted and audited as `refused` (Deny) in the caller's work, which a page answering it commits."""
-    key = throttle.user_key(principal.account_id, principal.user.name if principal.user else ROOT_USERNAME)
+    key = throttle_key(principal)
     throttle.check([key])
     if verify_current(principal, password):
         return True

@@ -57,7 +57,7 @@ def _proven(session: BrowserSession, password: str, code: str, address: str | No
             return None
         return ["otp"]
     proving = passwords.Principal(principal.account_id, principal.user, principal.arn)
-    key = throttle.user_key(principal.account_id, principal.label if principal.user else passwords.ROOT_USERNAME)
+    key = passwords.throttle_key(proving)
     try:
         throttle.check([key])
     except TooManyRequests:

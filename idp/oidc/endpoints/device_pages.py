@@ -34,7 +34,7 @@ def enter_code() -> Response:
     session = sessions.current()
     if session is None:
         return sessions.login_redirect("/device")
-    row = _lookup(session, request.form.get("user_code", ""))
+    row = device.pending_for_browser(request.form.get("user_code", ""), session, request.remote_addr)
     subject = subject_of(session)
     if subject is not None:
         _admitted(row, subject)
@@ -54,7 +54,7 @@ def decision() -> Response:
     subject = subject_of(session)
     if subject is None:
         raise ClientError("Finish linking your account before authorizing a device.")
-    row = _lookup(session, request.form.get("user_code", ""))
+    row = device.pending_for_browser(request.form.get("user_code", ""), session, request.remote_addr)
     _admitted(row, subject)
     device.decide(row, session, subject, approve=answer == "allow")
     return _page("device_done.html", client=row.client, approved=answer == "allow")
@@ -64,10 +64,6 @@ def _admitted(row, subject) -> None:
     """Accounts are a boundary: a principal of an account the device's client does not admit can neither see
     nor answer its request (audited; the request stays pending for someone who may)."""
     admission.require(row.client, subject.account_id, actor=subject.principal_arn, surface="device")
-
-
-def _lookup(session, typed: str):
-    return device.pending_for_browser(typed, session, request.remote_addr)
 
 
 def _page(template: str, **context) -> Response:
