@@ -1,0 +1,26 @@
+"""Federated-user sessions (GetFederationToken).
+
+Revision ID: e1f2a3b4c50a
+Revises: e1f2a3b4c509
+Create Date: 2026-12-07 17:30:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import models.columns
+
+
+# revision identifiers, used by Alembic.
+revision = 'e1f2a3b4c50a'
+down_revision = 'e1f2a3b4c509'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
