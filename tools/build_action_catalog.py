@@ -67,6 +67,8 @@ STS_RESOURCES = {
     "role": "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}",
     "user": "arn:${Partition}:iam::${Account}:user/${UserNameWithPath}",
     "self-session": "arn:${Partition}:sts::${Account}:self",
+    # GetFederationToken is authorized on the federated user it makes (IAM User Guide, "Permissions for GetFederationToken").
+    "federated-user": "arn:${Partition}:sts::${Account}:federated-user/${UserName}",
 }
 STS_CONDITION_KEYS = {
     "sts:ExternalId": "String", "sts:RoleSessionName": "String", "sts:SourceIdentity": "String",
@@ -91,7 +93,7 @@ STS_ACTIONS = {
     "AssumeRoleWithSAML": (["role"], ["sts:RoleSessionName", "sts:SourceIdentity", *TAG_KEYS, "saml:aud",
                                       "saml:sub", "saml:iss", "saml:sub_type", "saml:namequalifier",
                                       "saml:edupersonaffiliation"]),
-    "GetFederationToken": (["user"], TAG_KEYS),
+    "GetFederationToken": (["federated-user"], TAG_KEYS),
     "TagSession": (["role", "user"], [*TAG_KEYS, "sts:TransitiveTagKeys"]),
     "SetSourceIdentity": (["role", "user"], ["sts:SourceIdentity"]),
     "SetContext": (["role"], []),

@@ -10,6 +10,22 @@ from idp.policy.patterns import arn_regex, glob_regex, literal
 _EMPTY_ARRAYS = {"Action": "ACTION", "NotAction": "ACTION", "Resource": "RESOURCE", "NotResource": "RESOURCE"}
 
 
+_EMPTY = {
+    "ACTION": "This statement includes no actions and does not affect the policy. Specify actions.",
+    "RESOURCE": "This statement includes no resources and does not affect the policy. Specify resources.",
+    "PRINCIPAL": "This statement includes no principals and does not affect the policy. Specify principals.",
+    "CONDITION_FORALLVALUES": "The ForAllValues prefix with an empty condition key matches only if the key is "
+                              "missing from the request context. To determine if the request context is empty, we "
+                              "recommend that you use the Null condition operator with the value of true instead.",
+    "CONDITION_FORANYVALUE": "The ForAnyValue prefix with an empty condition key never matches the request context "
+                             "and it does not affect the policy. Specify conditions.",
+    "CONDITION_IFEXISTS": "The IfExists suffix with an empty condition key matches only if the key is missing from "
+                          "the request context. To determine if the request context is empty, we recommend that you "
+                          "use the Null condition operator with the value of true instead.",
+}
+_EMPTY_CONDITION = "This condition block is empty and it does not affect the policy. Specify conditions."
+
+
 def check_empty(review: PolicyReview, statement: StatementUnderReview) -> list[Path]:
     """EMPTY_ARRAY_* / EMPTY_OBJECT_* / EMPTY_SID_VALUE; returns the paths whose refusal they explain."""
     raw = statement.raw
@@ -17,39 +33,49 @@ def check_empty(review: PolicyReview, statement: StatementUnderReview) -> list[P
         return []
     found: list[Path] = []
 
-    def empty(code: str, element: str, path: Path) -> None:
-        review.suggestion(code, f"The {element} is empty and has no effect; remove it or fill it in "
-                                "(IAM refuses a document with an empty element).", path)
+    def empty(code: str, details: str, path: Path) -> None:
+        review.report(code, details, path)
         found.append(path)
 
     if raw.get("Sid") == "":
-        review.suggestion("EMPTY_SID_VALUE", "The Sid is empty; remove it or name the statement.",
-                          statement.at(("value", "Sid")))
+        review.report("EMPTY_SID_VALUE", "Add a value to the empty string in the Sid element.",
+                      statement.at(("value", "Sid")))
     for element, code in _EMPTY_ARRAYS.items():
         if raw.get(element) == []:
-            empty(f"EMPTY_ARRAY_{code}", f"{element} array", statement.at(("value", element)))
+            empty(f"EMPTY_ARRAY_{code}", _EMPTY[code], statement.at(("value", element)))
     for element in ("Principal", "NotPrincipal"):
         value = raw.get(element)
         if value == {}:
-            empty("EMPTY_OBJECT_PRINCIPAL", f"{element} object", statement.at(("value", element)))
+            empty("EMPTY_OBJECT_PRINCIPAL", _EMPTY["PRINCIPAL"], statement.at(("value", element)))
         elif isinstance(value, dict):
             for key, entries in value.items():
                 if entries == []:
-                    empty("EMPTY_ARRAY_PRINCIPAL", f"{element} {key} array",
+                    empty("EMPTY_ARRAY_PRINCIPAL", _EMPTY["PRINCIPAL"],
                           statement.at(("value", element), ("value", key)))
     condition = raw.get("Condition")
     if condition == {}:
-        empty("EMPTY_OBJECT_CONDITION", "Condition object", statement.at(("value", "Condition")))
+        empty("EMPTY_OBJECT_CONDITION", _EMPTY_CONDITION, statement.at(("value", "Condition")))
     elif isinstance(condition, dict):
         for operator, keys in condition.items():
             where = statement.at(("value", "Condition"), ("value", operator))
             if keys == {}:
-                empty("EMPTY_OBJECT_CONDITION", f"condition operator {operator}", where)
+                empty("EMPTY_OBJECT_CONDITION", _EMPTY_CONDITION, where)
             elif isinstance(keys, dict):
                 for key, values in keys.items():
                     if values == []:
-                        empty("EMPTY_ARRAY_CONDITION", f"value list of {key}", (*where, ("value", key)))
+                        empty(*_empty_values(operator, key), (*where, ("value", key)))
     return found
+
+
+def _empty_values(operator: str, key: str) -> tuple[str, str]:
+    if operator.startswith("ForAllValues:"):
+        return "EMPTY_ARRAY_CONDITION_FORALLVALUES", _EMPTY["CONDITION_FORALLVALUES"]
+    if operator.startswith("ForAnyValue:"):
+        return "EMPTY_ARRAY_CONDITION_FORANYVALUE", _EMPTY["CONDITION_FORANYVALUE"]
+    if operator.endswith("IfExists"):
+        return "EMPTY_ARRAY_CONDITION_IFEXISTS", _EMPTY["CONDITION_IFEXISTS"]
+    return ("EMPTY_ARRAY_CONDITION",
+            f"There are no values for the condition key {key} and it does not affect the policy. Specify conditions.")
 
 
 def _covers_action(wider: str, narrower: str) -> bool:
@@ -72,9 +98,8 @@ def check_redundant_actions(review: PolicyReview, statement: StatementUnderRevie
                 continue
             if _covers_action(action, other) and j > i:
                 continue  # two spellings of the same thing: report only the later one
-            review.suggestion("REDUNDANT_ACTION",
-                              f"The action {action} is redundant: {other} in the same statement already "
-                              f"includes it.", path)
+            review.report("REDUNDANT_ACTION", "The 1 action(s) are redundant because they provide similar "
+                          f"permissions. Update the policy to remove the redundant action such as: {action}.", path)
             break
 
 
@@ -112,8 +137,6 @@ def check_redundant_statements(review: PolicyReview) -> None:
                 continue
             if _contains(statement.raw, other.raw) and other.index > statement.index:
                 continue  # duplicates: report only the later one
-            label = other.parsed.label
-            review.suggestion("REDUNDANT_STATEMENT",
-                              f"The statement is redundant: statement {label} already grants everything it does "
-                              "under the same conditions. Remove it.", statement.path)
+            review.report("REDUNDANT_STATEMENT", "The statements are redundant because they provide identical "
+                          "permissions. Update the policy to remove the redundant statement.", statement.path)
             break

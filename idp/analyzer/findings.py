@@ -1,21 +1,12 @@
 """Validation findings: what is wrong with a policy, how bad, and where."""
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
+from idp.analyzer.issues import LEARN_MORE, FindingType, learn_more_link
 from idp.analyzer.locations import Location
 
-LEARN_MORE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html"
-
-
-class FindingType(str, enum.Enum):
-    """Access Analyzer's ValidatePolicyFindingType, in order of severity."""
-
-    ERROR = "ERROR"
-    SECURITY_WARNING = "SECURITY_WARNING"
-    WARNING = "WARNING"
-    SUGGESTION = "SUGGESTION"
+__all__ = ["LEARN_MORE", "SEVERITY", "Finding", "FindingType", "ordered"]
 
 
 @dataclass(frozen=True)
@@ -30,8 +21,7 @@ class Finding:
     @property
     def learn_more_link(self) -> str:
         """AWS's policy-check reference, anchored at the issue code's section."""
-        anchor = self.finding_type.value.lower().replace("_", "-") + "-" + self.issue_code.lower().replace("_", "-")
-        return f"{LEARN_MORE}#access-analyzer-reference-policy-checks-{anchor}"
+        return learn_more_link(self.issue_code)
 
     def as_json(self) -> dict:
         """Access Analyzer's ValidatePolicyFinding shape."""

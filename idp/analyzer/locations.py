@@ -51,6 +51,7 @@ class DocumentMap:
         self.text = text
         self._line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
         self.spans: dict[Path, tuple[int, int]] = {}
+        self.duplicate_at: int | None = None  # offset of the first member named twice in one object
         position = self._skip(0)
         if scan and position < len(text):
             try:
@@ -96,9 +97,13 @@ class DocumentMap:
     def _object(self, position: int, path: Path) -> int:
         text = self.text
         position = self._skip(position + 1)
+        seen: set[str] = set()
         while text[position] != "}":
             key_end = self._string_end(position)
             key = json.loads(text[position:key_end])
+            if key in seen and self.duplicate_at is None:
+                self.duplicate_at = position
+            seen.add(key)
             self.spans[(*path, ("key", key))] = (position, key_end)
             position = self._skip(self._skip(key_end) + 1)  # past ':'
             position = self._skip(self._value(position, (*path, ("value", key))))

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from idp.analyzer.catalog import Catalog
-from idp.analyzer.findings import Finding, FindingType
+from idp.analyzer.findings import Finding
+from idp.analyzer.issues import finding_type
 from idp.analyzer.locations import DocumentMap, Path
 from idp.policy import PolicyKind, Statement
 
@@ -37,27 +38,17 @@ class PolicyReview:
     text: str
     kind: PolicyKind
     catalog: Catalog
+    policy_type: str = "IDENTITY_POLICY"
     document: dict = field(default_factory=dict)
     statements: list[StatementUnderReview] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     spans: DocumentMap | None = None
 
-    def add(self, kind: FindingType, code: str, details: str, *paths: Path) -> None:
-        """Record a finding located at `paths` (the document itself when none)."""
+    def report(self, code: str, details: str, *paths: Path) -> None:
+        """Record a finding located at `paths` (the document itself when none); its type is the code's."""
         spans = self.spans or DocumentMap(self.text)
-        self.findings.append(Finding(kind, code, details, tuple(spans.locate(p) for p in (paths or ((),)))))
-
-    def error(self, code: str, details: str, *paths: Path) -> None:
-        self.add(FindingType.ERROR, code, details, *paths)
-
-    def security_warning(self, code: str, details: str, *paths: Path) -> None:
-        self.add(FindingType.SECURITY_WARNING, code, details, *paths)
-
-    def warning(self, code: str, details: str, *paths: Path) -> None:
-        self.add(FindingType.WARNING, code, details, *paths)
-
-    def suggestion(self, code: str, details: str, *paths: Path) -> None:
-        self.add(FindingType.SUGGESTION, code, details, *paths)
+        located = tuple(spans.locate(p) for p in (paths or ((),)))
+        self.findings.append(Finding(finding_type(code), code, details, located))
 
     @property
     def parsed(self) -> list[StatementUnderReview]:

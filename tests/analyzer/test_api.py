@@ -26,6 +26,34 @@ def test_validate_policy_with_boto3_returns_located_findings(analyzer):
     assert MISSPELLED.splitlines()[start["line"] - 1][start["column"]:].startswith('"iam:GetUsr"')
 
 
+def test_validate_policy_speaks_aws_codes_types_and_words(analyzer):
+    document = json.dumps({"Statement": [
+        {"Effect": "Allow", "Action": ["iam:PassRole", "s3: GetObject", "i*:GetUser"], "Resource": ["*", None],
+         "Condition": {"ForAllValues:StringEquals": {"aws:username": "alice"}}}]}, indent=2)
+    findings = analyzer.validate_policy(policyDocument=document, policyType="IDENTITY_POLICY")["findings"]
+
+    reference = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html"
+    assert [(f["findingType"], f["issueCode"], f["findingDetails"], f["learnMoreLink"]) for f in findings] == [
+        ("ERROR", "INVALID_ACTION", "The action s3: GetObject does not exist.",
+         f"{reference}#access-analyzer-reference-policy-checks-error-invalid-action"),
+        ("ERROR", "DATA_TYPE_MISMATCH", "The text does not match the expected JSON data type String.",
+         f"{reference}#access-analyzer-reference-policy-checks-error-data-type-mismatch"),
+        ("SECURITY_WARNING", "PASS_ROLE_WITH_STAR_IN_RESOURCE", "Using the iam:PassRole action with wildcards (*) in "
+         "the resource can be overly permissive because it allows iam:PassRole permissions on multiple resources. We "
+         "recommend that you specify resource ARNs or add the iam:PassedToService condition key to your statement.",
+         f"{reference}#access-analyzer-reference-policy-checks-security-warning-pass-role-with-star-in-resource"),
+        ("SECURITY_WARNING", "FORALLVALUES_WITH_SINGLE_VALUED_KEY", "Using ForAllValues qualifier with the "
+         "single-valued condition key aws:username can be overly permissive. We recommend that you remove "
+         "ForAllValues:.", f"{reference}#access-analyzer-reference-policy-checks-security-warning-forallvalues-with-"
+                           "single-valued-key"),
+        ("WARNING", "MISSING_VERSION", "We recommend that you specify the Version element to help you with debugging "
+         "permission issues.", f"{reference}#access-analyzer-reference-policy-checks-general-warning-missing-version"),
+        ("SUGGESTION", "WILDCARD_IN_SERVICE_NAME", "Avoid using wildcards (*, ?) in the service name because it might "
+         "grant unintended access to other AWS services with similar names.",
+         f"{reference}#access-analyzer-reference-policy-checks-suggestion-wildcard-in-service-name"),
+    ]
+
+
 def test_validate_policy_honours_the_trust_policy_resource_type(analyzer):
     trust = json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]})
