@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .group import Group
     from .mfa import MfaDevice
     from .policy import ManagedPolicy
+    from .user_certificate import SigningCertificate, SshPublicKey
 
 # Deleting a user removes its attachment rows; deleting a policy that is still
 # attached is refused (NO ACTION, checked at the end of the statement so that
@@ -74,6 +75,12 @@ class User(IamEntity, Base):
     # No delete-orphan: deactivating a virtual device keeps it, unassigned.
     mfa_devices: Mapped[list[MfaDevice]] = relationship(
         back_populates="user", cascade="save-update, merge, delete", passive_deletes=True
+    )
+    signing_certificates: Mapped[list[SigningCertificate]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    ssh_public_keys: Mapped[list[SshPublicKey]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 
 

@@ -60,6 +60,8 @@ class KnownKey:
 TEMPORARY_PREFIX = "ASIA"
 # AWS: GetSessionToken credentials "cannot call any STS API except AssumeRole or GetCallerIdentity".
 USER_SESSION_STS_ACTIONS = frozenset({"sts:AssumeRole", "sts:GetCallerIdentity"})
+# AWS: GetFederationToken credentials call no IAM operation and no STS operation but GetCallerIdentity.
+FEDERATED_SESSION_STS_ACTIONS = frozenset({"sts:GetCallerIdentity"})
 
 
 def signed_request() -> sigv4.SignedRequest:
@@ -185,23 +187,27 @@ def check_session_reach(session: SessionToken, service: str, action: str | None)
 
     GetSessionToken credentials reach IAM only when MFA was used to get them
     (AWS answers `InvalidClientTokenId` otherwise) and, MFA or not, call no STS
-    action but AssumeRole and GetCallerIdentity (`AccessDenied`). Role
-    sessions are limited by their policies alone.
+    action but AssumeRole and GetCallerIdentity (`AccessDenied`).
+    GetFederationToken credentials never reach IAM (`InvalidClientTokenId`)
+    and call no STS action but GetCallerIdentity. Role sessions are limited
+    by their policies alone.
     """
     if session.is_role_session:
         return
-    if service == "iam" and session.mfa_auth_time is None:
-        _audit_reach(session, service, "iam without MFA")
+    allowed_sts = FEDERATED_SESSION_STS_ACTIONS if session.is_federated else USER_SESSION_STS_ACTIONS
+    if service == "iam" and (session.is_federated or session.mfa_auth_time is None):
+        _audit_reach(session, service, "iam from a federated user" if session.is_federated else "iam without MFA")
         raise invalid_token()
-    if service == "sts" and action is not None and action not in USER_SESSION_STS_ACTIONS:
-        _audit_reach(session, action, "sts action outside AssumeRole and GetCallerIdentity")
+    if service == "sts" and action is not None and action not in allowed_sts:
+        _audit_reach(session, action, f"sts action outside {', '.join(sorted(allowed_sts))}")
         raise AccessDenied(f"Cannot call {action.partition(':')[2]} with session credentials")
 
 
 def _audit_reach(session: SessionToken, resource: str, reason: str) -> None:
+    origin = "GetFederationToken" if session.is_federated else "GetSessionToken"
     audit.note("sts:SessionCredentialsOutOfReach", actor=session.principal_arn, resource=resource,
                decision="Deny", account_id=session.account_id,
-               detail={"origin": "GetSessionToken", "mfa": session.mfa_auth_time is not None, "reason": reason})
+               detail={"origin": origin, "mfa": session.mfa_auth_time is not None, "reason": reason})
 
 
 def _touch(key: KnownKey, verified: sigv4.VerifiedSignature) -> None:

@@ -38,6 +38,7 @@ _ACCOUNT_MASK = 0x7FFFFFFFFF80
 ROLE_SESSION = "AssumedRole"
 WEB_IDENTITY_SESSION = "WebIdentity"
 USER_SESSION = "Session"  # GetSessionToken: the user (or root) itself
+FEDERATED_SESSION = "FederatedUser"  # GetFederationToken: a named federated user, on the user's (or root's) behalf
 
 _aeads: dict[tuple[str, bytes], AESGCM] = {}
 # Kids that named no key: a burst of forged tokens must not reload the keystore each time.
@@ -63,10 +64,10 @@ class SessionToken:
     """One temporary credential: who it stands for, what limits it, and its secret."""
 
     account_id: str
-    kind: str  # ROLE_SESSION, WEB_IDENTITY_SESSION or USER_SESSION
-    principal_arn: str  # the role's ARN (with path), or the user's / root's ARN
+    kind: str  # ROLE_SESSION, WEB_IDENTITY_SESSION, USER_SESSION or FEDERATED_SESSION
+    principal_arn: str  # the role's ARN (with path), or the user's / root's ARN (also the federating one's)
     principal_id: str  # AROA... role id, AIDA... user id, or the account id for root
-    session_name: str
+    session_name: str  # the role session's name, the user's name, or the federated user's name
     issued_at: int  # epoch seconds
     expires_at: int
     access_key_id: str
@@ -82,7 +83,12 @@ class SessionToken:
     @property
     def is_role_session(self) -> bool:
         """True for AssumeRole / AssumeRoleWithWebIdentity sessions."""
-        return self.kind != USER_SESSION
+        return self.kind not in (USER_SESSION, FEDERATED_SESSION)
+
+    @property
+    def is_federated(self) -> bool:
+        """True for GetFederationToken sessions."""
+        return self.kind == FEDERATED_SESSION
 
     @property
     def role_name(self) -> str:

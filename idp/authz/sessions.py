@@ -39,11 +39,18 @@ MAX_CACHED_SESSIONS = 10_000
 INLINE_SESSION_POLICY_ID = "session-policy"
 # Stands in for a PolicyArns entry that no longer exists: the session stays limited, to nothing.
 _NOTHING = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"*","Resource":"*"}]}'
+# The root user's implicit permissions, as the identity side of a session it federated.
+_EVERYTHING = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 
 
 def assumed_role_arn(account_id: str, role_name: str, session_name: str) -> str:
     """`arn:aws:sts::A:assumed-role/R/S` (the role's path is not part of it, as at AWS)."""
     return f"arn:aws:sts::{account_id}:assumed-role/{role_name}/{session_name}"
+
+
+def federated_user_arn(account_id: str, name: str) -> str:
+    """`arn:aws:sts::A:federated-user/NAME`: the principal of a GetFederationToken session."""
+    return f"arn:aws:sts::{account_id}:federated-user/{name}"
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,8 @@ def _resolve(session: SessionToken, version: int) -> Caller:
     mfa = datetime.fromtimestamp(session.mfa_auth_time, timezone.utc) if session.mfa_auth_time else None
     common = dict(access_key_id=session.access_key_id, authz_version=version, session=session,
                   session_keys=session_keys(session), mfa_auth_time=mfa)
+    if session.is_federated:
+        return _resolve_federated(session, version, common)
     if not session.is_role_session:
         if session.principal_id == session.account_id:
             return Caller(root_principal(session.account_id), policies=PolicySet(), **common)
@@ -124,6 +133,32 @@ def _resolve(session: SessionToken, version: int) -> Caller:
         PrincipalType.ASSUMED_ROLE, user_id=f"{session.principal_id}:{session.session_name}",
         tags=dict(tags.values()), role_arn=role.arn if role else session.principal_arn,
     )
+    return Caller(principal, policies=policies, **common)
+
+
+def _resolve_federated(session: SessionToken, version: int, common: dict) -> Caller:
+    """A GetFederationToken session: the federating user's policies (and boundary), always bounded by the
+    session policies -- none passed is a session policy that allows nothing, as at AWS."""
+    account_id = session.account_id
+    if session.principal_id == account_id:  # federated by the root user: its implicit all, within the session
+        base, user_tags = PolicySet(identity=[parsed(_EVERYTHING, PolicyKind.USER_INLINE, "root")]), ()
+    else:
+        user = db.session.scalar(select(User).where(User.user_id == session.principal_id,
+                                                    User.account_id == account_id))
+        if user is None:
+            raise invalid_token()
+        base = policies_for_user(user.id, account_id, user.arn, version)
+        user_tags = tuple((tag["Key"], tag["Value"]) for tag in user.tags or [])
+    limits = _session_policies(session, version) or [parsed(_NOTHING, PolicyKind.SESSION, INLINE_SESSION_POLICY_ID)]
+    tags = {key.lower(): (key, value) for key, value in user_tags}
+    tags.update({key.lower(): (key, value) for key, value in session.tags})  # session tags win, any case
+    principal = RequestPrincipal.of(
+        federated_user_arn(account_id, session.session_name), account_id, PrincipalType.FEDERATED_USER,
+        user_id=f"{account_id}:{session.session_name}", tags=dict(tags.values()),
+        federating_arn=session.principal_arn,
+    )
+    policies = PolicySet(identity=base.identity.policies, boundary=base.boundary.policies, session=limits)
+    # No user_pk: the federated user is not the IAM user (it owns no keys, devices or profile of its own).
     return Caller(principal, policies=policies, **common)
 
 

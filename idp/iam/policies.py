@@ -86,9 +86,13 @@ def decoded(document: str) -> str:
 
 
 def checked_document(document: str, kind: engine.PolicyKind, policy_id: str) -> str:
-    """The document's JSON text when it is a valid `kind` policy; else MalformedPolicyDocument."""
+    """The document's JSON text when IAM would store it as a `kind` policy; else MalformedPolicyDocument.
+
+    Every document the IAM API stores enters here (managed, inline, trust),
+    so the rules IAM adds for new documents apply (`entering`).
+    """
     with refusing_malformed():
-        engine.parse_policy(document, kind, policy_id)
+        engine.parse_policy(document, kind, policy_id, entering=True)
     return document
 
 

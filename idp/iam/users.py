@@ -59,6 +59,8 @@ def delete(user: User) -> None:
         (bool(user.inline_policies), "must delete policies first"),
         (bool(user.groups), "must remove users from group first"),
         (any(d.enabled_at for d in user.mfa_devices), "must delete MFA device first"),
+        (bool(user.signing_certificates), "must delete signing certificates first"),
+        (bool(user.ssh_public_keys), "must delete SSH public keys first"),
     ]
     for blocked, what in blockers:
         if blocked:

@@ -9,13 +9,15 @@ from .conditions import ConditionBlock, ConditionClause, SetOperator
 from .context import ContextKeys, PrincipalType, RequestContext, RequestPrincipal
 from .decision import Decision, DecisionEffect, PolicyType, StatementRef
 from .document import VERSION_2008, VERSION_2012, Effect, Policy, Statement
-from .errors import MalformedPolicyDocument
+from .errors import MalformedPolicyDocument, Stage
 from .evaluate import ASSUME_ROLE_ACTIONS, evaluate, evaluate_trust
 from .introspect import context_keys, matching_statements
+from .grammar import matches_nothing
 from .kinds import MAX_NESTING_DEPTH, PolicyKind
 from .parser import parse_policy
 from .policy_set import PolicySet
 from .principals import Grant, PrincipalSet
+from .reserved import protection
 
 __all__ = [
     "ASSUME_ROLE_ACTIONS",
@@ -39,11 +41,14 @@ __all__ = [
     "RequestContext",
     "RequestPrincipal",
     "SetOperator",
+    "Stage",
     "Statement",
     "StatementRef",
     "context_keys",
     "evaluate",
     "evaluate_trust",
+    "matches_nothing",
     "matching_statements",
     "parse_policy",
+    "protection",
 ]

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from .context import ContextKeys
-from .errors import MalformedPolicyDocument
+from .errors import LEGACY, Problems, Stage, syntax
 from .operators import OPERATORS, Operator
 from .patterns import literal
 from .variables import Template, parse_value
@@ -118,21 +118,31 @@ class ConditionBlock:
         return tuple(found)
 
 
-def parse_condition(block: object, version: str, path: str) -> ConditionBlock:
-    """A Condition element -> ConditionBlock, or MalformedPolicyDocument."""
+def parse_condition(block: object, version: str, path: str, problems: Problems | None = None) -> ConditionBlock | None:
+    """A Condition element -> ConditionBlock (None when it holds no clause), or MalformedPolicyDocument.
+
+    IAM accepts `{}`, an operator mapping to `{}` (even an unknown one) and
+    keys without a `prefix:`; it refuses an unknown operator that maps keys.
+    """
+    own = problems is None
+    problems = Problems() if problems is None else problems
     if not isinstance(block, dict):
-        raise MalformedPolicyDocument("Condition must be an object", path)
+        raise syntax(path, "Condition must be an object")
     clauses: list[ConditionClause] = []
     for name, keys in block.items():
         where = f"{path}.{name}"
+        if not isinstance(keys, dict):
+            raise syntax(where, f"condition operator {name} must map context keys to values")
+        if not keys:
+            continue
         base, set_operator, if_exists = _parse_operator(name, where)
-        if not isinstance(keys, dict) or not keys:
-            raise MalformedPolicyDocument(f"Condition operator {name} must map context keys to values", where)
         for key, raw in keys.items():
-            if ":" not in key or not key.strip():
-                raise MalformedPolicyDocument(f"Invalid condition key {key!r}: expected prefix:name", where)
-            clauses.append(_parse_clause(name, key, raw, base, set_operator, if_exists, version, f"{where}.{key}"))
-    return ConditionBlock(tuple(clauses))
+            clause = _parse_clause(name, key, raw, base, set_operator, if_exists, version, f"{where}.{key}", problems)
+            if clause is not None:
+                clauses.append(clause)
+    if own:
+        problems.raise_first()
+    return ConditionBlock(tuple(clauses)) if clauses else None
 
 
 def _parse_operator(name: str, where: str) -> tuple[Operator | None, SetOperator | None, bool]:
@@ -143,17 +153,17 @@ def _parse_operator(name: str, where: str) -> tuple[Operator | None, SetOperator
         try:
             set_operator = SetOperator(prefix)
         except ValueError:
-            raise MalformedPolicyDocument(f"Unknown condition set operator {prefix!r}", where) from None
+            raise syntax(where, f"unknown condition set operator {prefix!r}") from None
         base_name = rest
     if_exists = base_name.endswith(_IF_EXISTS) and base_name != _IF_EXISTS
     if if_exists:
         base_name = base_name[: -len(_IF_EXISTS)]
     if base_name == _NULL:
         if if_exists or set_operator:
-            raise MalformedPolicyDocument(f"Condition operator {name} is not allowed: Null takes no qualifier", where)
+            raise syntax(where, f"condition operator {name} is not allowed: Null takes no qualifier")
         return None, None, False
     if base_name not in OPERATORS:
-        raise MalformedPolicyDocument(f"Unknown condition operator {name!r}", where)
+        raise syntax(where, f"unknown condition operator {name!r}")
     return OPERATORS[base_name], set_operator, if_exists
 
 
@@ -166,12 +176,14 @@ def _parse_clause(
     if_exists: bool,
     version: str,
     where: str,
-) -> ConditionClause:
+    problems: Problems,
+) -> ConditionClause | None:
     texts = _value_texts(raw, where)
     if base is None:
         lowered = tuple(text.lower() for text in texts)
         if any(text not in ("true", "false") for text in lowered):
-            raise MalformedPolicyDocument(f"Null takes true or false, got {raw!r}", where)
+            problems.note(LEGACY, where, f"Null takes true or false, got {raw!r}", Stage.LEGACY)
+            return None
         return ConditionClause(name, key, texts, None, None, False, lowered)
     values = tuple(parse_value(text, version) for text in texts)
     prepared: list[object | None] = []
@@ -182,14 +194,15 @@ def _parse_clause(
         try:
             prepared.append(base.comparison.prepare(literal(value)))
         except ValueError as error:
-            raise MalformedPolicyDocument(f"Invalid value for {name}: {error}", where) from None
+            # IAM's "legacy parsing" refuses values its operator cannot read (known for Date*).
+            problems.note(LEGACY, where, f"invalid value for {name}: {error}", Stage.LEGACY)
+            return None
     return ConditionClause(name, key, values, base, set_operator, if_exists, tuple(prepared))
 
 
 def _value_texts(raw: object, where: str) -> tuple[str, ...]:
+    # An empty list is accepted by IAM: no value, so a positive operator never matches.
     items = raw if isinstance(raw, list) else [raw]
-    if not items:
-        raise MalformedPolicyDocument("Condition value list must not be empty", where)
     texts: list[str] = []
     for item in items:
         if isinstance(item, bool):
@@ -197,7 +210,5 @@ def _value_texts(raw: object, where: str) -> tuple[str, ...]:
         elif isinstance(item, (str, int, float)):
             texts.append(str(item))
         else:
-            raise MalformedPolicyDocument(
-                f"Condition value must be a string, number or boolean, got {type(item).__name__}", where
-            )
+            raise syntax(where, f"a condition value must be a string, number or boolean, got {type(item).__name__}")
     return tuple(texts)

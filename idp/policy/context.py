@@ -87,6 +87,9 @@ class RequestPrincipal:
     # For web identity and SAML callers: the provider named in `Federated`.
     provider: str | None = None
     username: str | None = None
+    # For a federated user (GetFederationToken): the IAM user whose keys made the session. A Principal element
+    # naming that user lets the session in as a role ARN does: still bounded by the session policy.
+    federating_arn: str | None = None
 
     @classmethod
     def of(cls, arn: str, account: str, type: PrincipalType | str, **extra: object) -> RequestPrincipal:

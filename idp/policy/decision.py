@@ -63,6 +63,8 @@ class Decision:
     # For an implicit deny: the policy type that had no applicable Allow.
     missing_allow: PolicyType | None = None
     request: RequestContext | None = field(default=None, repr=False, compare=False)
+    # For an implicit deny no policy can lift (`reserved.protection`): why AWS keeps the resource.
+    protected: str | None = None
 
     @property
     def allowed(self) -> bool:
@@ -79,6 +81,8 @@ class Decision:
             kind = self.statements[0].policy_type.value
             article = "an" if kind[0] in "aeiou" else "a"
             return f"{_denial_head(request)} with an explicit deny in {article} {kind}"
+        if self.effect is DecisionEffect.IMPLICIT_DENY and self.protected:
+            return f"{_denial_head(request)} because {self.protected}"
         if self.effect is DecisionEffect.IMPLICIT_DENY:
             missing = self.missing_allow.value if self.missing_allow else "policy"
             # AWS says "no permissions boundary allows", "no identity-based policy allows".
@@ -103,6 +107,11 @@ def explicit_deny(request: RequestContext, denies: tuple[StatementRef, ...]) -> 
 def implicit_deny(request: RequestContext, missing: PolicyType) -> Decision:
     """No Allow where one was needed."""
     return Decision(DecisionEffect.IMPLICIT_DENY, (), missing, request)
+
+
+def protected_deny(request: RequestContext, why: str) -> Decision:
+    """An implicit deny whatever the policies allow: the resource is AWS's own."""
+    return Decision(DecisionEffect.IMPLICIT_DENY, (), None, request, why)
 
 
 def allow(request: RequestContext, allows: tuple[StatementRef, ...]) -> Decision:

@@ -15,6 +15,7 @@ from .index import StatementIndex
 from .kinds import PolicyKind
 from .policy_set import PolicySet
 from .principals import Grant
+from .reserved import protection
 
 ASSUME_ROLE_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithwebidentity", "sts:assumerolewithsaml"})
 
@@ -42,7 +43,21 @@ def _scan(index: StatementIndex, request: RequestContext, policy_type: PolicyTyp
 
 
 def evaluate(request: RequestContext, policies: PolicySet) -> Decision:
-    """Decide one request against the principal's and the resource's policies."""
+    """Decide one request against the principal's and the resource's policies.
+
+    An Allow on a resource AWS keeps for itself (an AWS managed policy, a
+    service-linked or /aws-reserved/ role) becomes an implicit deny saying so;
+    this binds the root user too.
+    """
+    decision = _evaluate(request, policies)
+    if decision.allowed:
+        why = protection(request.action_lower, request.resource)
+        if why is not None:
+            return explain.protected_deny(request, why)
+    return decision
+
+
+def _evaluate(request: RequestContext, policies: PolicySet) -> Decision:
     principal = request.principal
     # Web identity, SAML, service and anonymous callers carry no identity-based
     # policies: only resource-based policies can let them in.

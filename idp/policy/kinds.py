@@ -33,6 +33,20 @@ class PolicyKind(enum.Enum):
         """A trust policy's resource is the role itself, so IAM forbids Resource."""
         return self is not PolicyKind.TRUST
 
+    @property
+    def only_assume_role_actions(self) -> bool:
+        """A trust policy may name only sts:AssumeRole* and the actions that go with them."""
+        return self is PolicyKind.TRUST
+
+    @property
+    def requires_current_version(self) -> bool:
+        """CreatePolicy and CreatePolicyVersion refuse a document without Version 2012-10-17.
+
+        Applied only to documents being entered (`parse_policy(..., entering=True)`):
+        the same kind also parses stored documents and inputs IAM does not hold to it.
+        """
+        return self is PolicyKind.MANAGED
+
 
 _SIZE_LIMITS = {
     PolicyKind.MANAGED: 6_144,

@@ -6,27 +6,35 @@ import re
 from dataclasses import dataclass
 
 from .context import ContextKeys
+from .grammar import matches_nothing
 from .patterns import arn_regex, arn_source, glob_source, has_wildcard, union_regex
 from .variables import Template
 
 
 @dataclass(frozen=True, slots=True)
 class ActionSet:
-    """Action patterns (`service:Verb`, case-insensitive); `negated` for NotAction."""
+    """Action patterns (`service:Verb`, case-insensitive); `negated` for NotAction.
+
+    `unmatchable` holds the written patterns IAM stores but no request can
+    match (`"s3: GetObject"`, `"iam:"`, `"iam:Get,List"`): they take no part
+    in matching, so a NotAction made of them covers every request.
+    """
 
     patterns: tuple[str, ...]
     negated: bool
     everything: bool
     exact: frozenset[str]
     wildcards: re.Pattern[str] | None
+    unmatchable: tuple[str, ...] = ()
 
     @classmethod
     def compile(cls, patterns: tuple[str, ...], negated: bool) -> ActionSet:
         """Split exact names (a set lookup) from wildcard ones (one regex)."""
-        lowered = [pattern.lower() for pattern in patterns]
+        unmatchable = tuple(pattern for pattern in patterns if matches_nothing(pattern))
+        lowered = [pattern.lower() for pattern in patterns if not matches_nothing(pattern)]
         exact = frozenset(pattern for pattern in lowered if not has_wildcard(pattern))
         wild = [glob_source(pattern) for pattern in lowered if has_wildcard(pattern)]
-        return cls(patterns, negated, "*" in lowered, exact, union_regex(wild, ignore_case=True))
+        return cls(patterns, negated, "*" in lowered, exact, union_regex(wild, ignore_case=True), unmatchable)
 
     def lists(self, action_lower: str) -> bool:
         """Whether the element's patterns name the action (before negation)."""
@@ -44,6 +52,8 @@ class ActionSet:
             return None
         prefixes: set[str] = set()
         for pattern in self.patterns:
+            if pattern in self.unmatchable:
+                continue
             prefix, separator, _ = pattern.lower().partition(":")
             if not separator or has_wildcard(prefix):
                 return None

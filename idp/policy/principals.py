@@ -30,7 +30,8 @@ class Grant(enum.IntEnum):
     # The caller's account (12-digit id or :root): the account must delegate
     # through identity-based policies.
     ACCOUNT = 1
-    # The caller's role: still bounded by its boundary and session policy.
+    # The caller's role (or the IAM user a federated user acts for): still bounded by the boundary and the
+    # session policy.
     ROLE = 2
     # The user, the role session, `*`, a provider or a service: allowed as is.
     DIRECT = 3
@@ -71,6 +72,8 @@ class PrincipalSet:
         if unique_id and unique_id in self.direct:
             return Grant.DIRECT
         if principal.role_arn in self.roles or (unique_id and unique_id in self.roles):
+            return Grant.ROLE
+        if principal.federating_arn is not None and principal.federating_arn in self.direct:
             return Grant.ROLE
         if kind in ACCOUNT_PRINCIPALS and principal.account in self.accounts:
             return Grant.ACCOUNT

@@ -1,4 +1,4 @@
-"""Temporary credentials: issue role and user sessions (sealed session tokens), GetSessionToken, note a role's use,
+"""Temporary credentials: issue role, user and federated-user sessions (sealed session tokens), GetSessionToken, note a role's use,
 check the MFA a request proves. Presented tokens are resolved back to callers by `idp.authz.sessions`."""
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ class IssuedCredentials:
                 "SessionToken": self.session_token, "Expiration": self.expiration}
 
 
-def _issue(session: SessionToken) -> IssuedCredentials:
+def issue(session: SessionToken) -> IssuedCredentials:
+    """The credentials of `session`, its token sealed."""
     return IssuedCredentials(session.access_key_id, session.secret_access_key, seal(session), session.expires)
 
 
@@ -68,14 +69,14 @@ def issue_role_session(*, role, session_name: str, duration: int, source_identit
         web_identity=dict(web_identity) if web_identity else None,
     )
     arn = assumed_role_arn(role.account_id, role.name, session_name)
-    return _issue(session), arn, f"{role.role_id}:{session_name}"
+    return issue(session), arn, f"{role.role_id}:{session_name}"
 
 
 def issue_user_session(caller: Caller, duration: int, mfa_auth_time: datetime | None) -> IssuedCredentials:
     """GetSessionToken: a session that acts as the calling user (or root) itself."""
     issued = int(clock.now().timestamp())
     principal = caller.principal
-    return _issue(SessionToken(
+    return issue(SessionToken(
         account_id=caller.account_id, kind=USER_SESSION, principal_arn=principal.arn,
         principal_id=principal.user_id or caller.account_id, session_name=principal.username or "",
         issued_at=issued, expires_at=issued + duration,

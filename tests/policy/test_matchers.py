@@ -44,10 +44,13 @@ def test_action_patterns(pattern: object, action: str, expected: bool) -> None:
         ("arn:aws:iam::*:user/alice", "arn:aws:iam::222222222222:user/alice", True),
         ("arn:aws:iam::1111????????:user/alice", "arn:aws:iam::111122223333:user/alice", True),
         ("arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:us-east-1:111111111111:instance/i-1", True),
-        # A wildcard stays within its segment: the region `*` cannot eat the account.
-        ("arn:aws:ec2:*:instance/*", "arn:aws:ec2:us-east-1:111111111111:instance/i-1", None),
+        # A wildcard stays within its segment: the region `*` cannot eat the account
+        # (IAM stores such a short ARN; it matches nothing).
+        ("arn:aws:ec2:*:instance/*", "arn:aws:ec2:us-east-1:111111111111:instance/i-1", False),
         ("arn:aws:ec2:us-*:*:instance/*", "arn:aws:ec2:eu-west-1:111111111111:instance/i-1", False),
-        ("arn:aws*:s3:::b", "arn:aws-cn:s3:::b", True),
+        # IAM refuses another partition than the account's (or `*`), wildcards included.
+        ("arn:aws*:s3:::b", "arn:aws-cn:s3:::b", None),
+        ("arn:*:s3:::b", "arn:aws:s3:::b", True),
         ("arn:aws:s3:::b/?", "arn:aws:s3:::b/xy", False),
         (["arn:aws:s3:::a", "arn:aws:s3:::b/*"], "arn:aws:s3:::b/1", True),
         ("arn:aws:logs:*:*:log-group:app:*", "arn:aws:logs:us-east-1:111111111111:log-group:app:log-stream:x", True),

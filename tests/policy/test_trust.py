@@ -54,7 +54,7 @@ def test_assume_role_reason() -> None:
 
 
 def test_explicit_deny_in_trust_policy() -> None:
-    policy_doc = trust(trusts({"AWS": A}), {"Effect": "Deny", "Principal": {"AWS": ALICE.arn}, "Action": "sts:*"})
+    policy_doc = trust(trusts({"AWS": A}), {"Effect": "Deny", "Principal": {"AWS": ALICE.arn}, "Action": "sts:AssumeRole*"})
     decision = evaluate_trust(request(ALICE, "sts:AssumeRole", ROLE), policy_doc, CAN_ASSUME)
     assert decision.effect is DecisionEffect.EXPLICIT_DENY
     assert decision.reason.endswith("with an explicit deny in a resource-based policy")

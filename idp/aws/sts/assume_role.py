@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 from flask import request as http_request
 
-from idp.aws import params
+from idp.aws import params, validation
 from idp.aws.api import Call, query_action
 from idp.sts import assume
 from idp.sts.assume import (
@@ -58,6 +58,7 @@ def assume_role(call: Call) -> dict:
                                                      max_len=128)),
         source_identity=params.string(p, "SourceIdentity", min_len=2, max_len=256, pattern=SESSION_NAME_PATTERN),
     )
+    validation.checkpoint()  # every parameter passed before the trust decision and the MFA check
     assumed = assume.assume_role(call.caller, request, address=http_request.remote_addr)
     call.authorized = True  # the role's trust decision, made by the service, is this action's authorization
     return {

@@ -6,7 +6,7 @@ import json
 from flask import request as http_request
 
 from idp.authz import authorization_messages
-from idp.aws import params
+from idp.aws import params, validation
 from idp.aws.api import Call, query_action
 from idp.aws.sts.assume_role import SERIAL_PATTERN, TOKEN_CODE_PATTERN
 from idp.sts import sessions
@@ -22,6 +22,7 @@ def get_session_token(call: Call) -> dict:
                               default=DEFAULT_DURATION)
     serial = params.string(p, "SerialNumber", min_len=9, max_len=256, pattern=SERIAL_PATTERN)
     code = params.string(p, "TokenCode", min_len=6, max_len=6, pattern=TOKEN_CODE_PATTERN)
+    validation.checkpoint()  # every parameter passed before an MFA code is checked (and counted)
     credentials = sessions.get_session_token(call.caller, duration, serial_number=serial, token_code=code,
                                              address=http_request.remote_addr)
     return {"Credentials": credentials.as_shape()}

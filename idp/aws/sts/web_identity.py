@@ -2,7 +2,7 @@
 `idp.sts.assume_web_identity`, shape the result. Unsigned, as at AWS: the token is the credential."""
 from __future__ import annotations
 
-from idp.aws import params
+from idp.aws import params, validation
 from idp.aws.api import Call, query_action
 from idp.aws.sts.assume_role import SESSION_NAME_PATTERN, policy_arns, session_policy
 from idp.sts import assume_web_identity
@@ -32,6 +32,7 @@ def assume_role_with_web_identity(call: Call) -> dict:
         duration=params.integer(p, "DurationSeconds", min_value=MIN_DURATION, max_value=MAX_DURATION,
                                 default=DEFAULT_DURATION),
     )
+    validation.checkpoint()  # every parameter passed before the token is verified and trusted
     assumed = assume_web_identity.assume_role_with_web_identity(request)
     return {
         "Credentials": assumed.credentials.as_shape(),
