@@ -171,3 +171,51 @@ class InvalidRedirectUri(ValidationError):
     def __init__(self, message: str, *, field: str = "redirect_uris"):
         super().__init__(message)
         self.field = field
+
+
+class UnmodifiableEntity(ClientError):
+    """A protected entity (a service-linked role) that only its AWS service may change, whoever asks."""
+
+    code = "UnmodifiableEntity"
+
+
+class MalformedCertificate(ClientError):
+    """A certificate, certificate chain or private key that does not parse, or a chain that does not link up."""
+
+    code = "MalformedCertificate"
+
+
+class InvalidCertificate(ClientError):
+    """A certificate that parses but may not be used (outside its validity period)."""
+
+    code = "InvalidCertificate"
+
+
+class DuplicateCertificate(Conflict):
+    """A signing certificate already held by a user (or the root user) of the account."""
+
+    code = "DuplicateCertificate"
+
+
+class KeyPairMismatch(ClientError):
+    """A server certificate's private key that is not the key of its public key."""
+
+    code = "KeyPairMismatch"
+
+
+class InvalidPublicKey(ClientError):
+    """An SSH public key in a known encoding that is malformed or too weak."""
+
+    code = "InvalidPublicKey"
+
+
+class UnrecognizedPublicKeyEncoding(ClientError):
+    """An SSH public key in neither of the encodings IAM takes (ssh-rsa, PEM)."""
+
+    code = "UnrecognizedPublicKeyEncoding"
+
+
+class DuplicateSSHPublicKey(ClientError):
+    """An SSH public key the user already holds (status 400, as AWS's model says)."""
+
+    code = "DuplicateSSHPublicKey"

@@ -36,6 +36,7 @@ from . import (  # noqa: E402,F401
     federation,
     finding,
     group,
+    instance_profile,
     jti,
     keys,
     mfa,
@@ -44,7 +45,9 @@ from . import (  # noqa: E402,F401
     oidc_provider,
     policy,
     role,
+    service_linked_role,
     session,
     throttle,
     user,
+    user_certificate,
 )

@@ -20,6 +20,7 @@ from .columns import CreatedAt, Tags, Timestamp
 from .iam_entity import IamEntity
 
 if TYPE_CHECKING:
+    from .instance_profile import InstanceProfile
     from .policy import ManagedPolicy
 
 # Same rule as user_policy_attachments: the role side cascades, the policy side refuses.
@@ -64,6 +65,8 @@ class Role(IamEntity, Base):
     inline_policies: Mapped[list[RoleInlinePolicy]] = relationship(
         back_populates="role", cascade="all, delete-orphan", passive_deletes=True
     )
+    # At most one at AWS's quota; a role in a profile cannot be deleted (DeleteConflict), so no cascade.
+    instance_profiles: Mapped[list[InstanceProfile]] = relationship(back_populates="role")
 
 
 class RoleInlinePolicy(Base):

@@ -9,7 +9,7 @@ from idp import audit, clock
 from idp.authz.context import global_keys
 from idp.authz.policy_store import policies_for_user
 from idp.authz.principals import Caller
-from idp.errors import AccessDenied
+from idp.errors import AccessDenied, UnmodifiableEntity
 from idp.policy import (
     Decision,
     Effect,
@@ -92,6 +92,13 @@ def authorize(caller: Caller, action: str, resource: str, **kwargs) -> Decision:
     """`decide`, raising AccessDenied with AWS's reason when the answer is not Allow."""
     decision = decide(caller, action, resource, **kwargs)
     if not decision.allowed:
+        if decision.protected and ":role/" in resource:
+            # IAM answers a caller its policies would let change a role AWS keeps for itself with the role's
+            # own error, not AccessDenied (the simulator still shows the engine's implicit deny).
+            name = resource.rsplit("/", 1)[-1]
+            raise UnmodifiableEntity(
+                f"Cannot perform the operation on the protected role '{name}' - this role is only modifiable by AWS"
+            )
         raise AccessDenied(decision.reason)
     return decision
 

@@ -28,8 +28,10 @@ _POLICY_CHANGES = frozenset({
 _ROLE_CHANGES = frozenset({
     "iam:deleterole", "iam:updateassumerolepolicy", "iam:attachrolepolicy", "iam:detachrolepolicy",
     "iam:putrolepolicy", "iam:deleterolepolicy", "iam:putrolepermissionsboundary",
-    "iam:deleterolepermissionsboundary", "iam:tagrole", "iam:untagrole",
+    "iam:deleterolepermissionsboundary",
 })  # fmt: skip
+# Tagging a service-linked role is allowed (IAM lists no UnmodifiableEntity for TagRole); /aws-reserved/ roles refuse it.
+_ROLE_TAGS = frozenset({"iam:tagrole", "iam:untagrole"})
 _ROLE_DESCRIPTION = frozenset({"iam:updaterole", "iam:updateroledescription"})
 
 # (actions, resource ARN pattern, why): the table of protected resources.
@@ -38,7 +40,7 @@ PROTECTED: tuple[tuple[frozenset[str], re.Pattern[str], str], ...] = (
      "AWS managed policies cannot be changed"),
     (_ROLE_CHANGES, re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/aws-service-role/.*", re.DOTALL),
      "service-linked roles can be changed only by the service that depends on them"),
-    (_ROLE_CHANGES | _ROLE_DESCRIPTION, re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/aws-reserved/.*", re.DOTALL),
+    (_ROLE_CHANGES | _ROLE_DESCRIPTION | _ROLE_TAGS, re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/aws-reserved/.*", re.DOTALL),
      "roles under the path /aws-reserved/ are only modifiable by AWS"),
 )
 _ACTIONS = frozenset().union(*(actions for actions, _, _ in PROTECTED))
