@@ -3,6 +3,9 @@
 Parse `Action` and `Version`, authenticate the SigV4 signature, run the
 action (which must ask the shared authorizer before it touches anything),
 commit, render XML. Errors are rendered once, as AWS's `ErrorResponse`.
+Every failed parameter constraint of a request is reported at once
+(`idp.aws.validation`): before the action's first authorization, or when it
+returns or fails, whichever comes first.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from idp.authz import credentials
 from idp.authz.authorizer import authorize
 from idp.authz.policy_store import bump_authz_version
 from idp.authz.principals import Caller
+from idp.aws import validation
 from idp.aws.xml import render_error, render_result
 from idp.errors import Conflict, IdpError, InvalidAction, MissingParameter
 
@@ -38,7 +42,12 @@ class Call:
     authorized: bool = False
 
     def authorize(self, resource: str, *, action: str | None = None, **kwargs) -> Decision:
-        """Ask the shared authorizer; raises AccessDenied with AWS's reason."""
+        """Ask the shared authorizer; raises AccessDenied with AWS's reason.
+
+        Before the first question, every parameter the action read must have
+        passed: the request's failed constraints are its answer otherwise.
+        """
+        validation.checkpoint()
         decision = authorize(self.caller, action or f"{self.service}:{self.action}", resource, **kwargs)
         self.authorized = True
         return decision
@@ -143,7 +152,19 @@ def _raced(_error: IntegrityError) -> Response:
 
 def _run(action: QueryAction, call: Call) -> dict | None:
     """Run the action; the request's unit of work (`idp.work`) commits it with its audit records."""
-    result = action.function(call)
+    with validation.collecting() as findings:
+        try:
+            result = action.function(call)
+        except MissingParameter:
+            raise  # as before: a missing parameter is named on its own
+        except IdpError as error:
+            # AWS checks the model's constraints before anything else: a parameter read after the
+            # failing step (or never reached by it) that broke one is the answer, not the step's error.
+            found = findings.error()
+            if found is None or found is error:
+                raise
+            raise found from error
+        validation.checkpoint()  # read after the last authorization: the unit of work rolls back
     if not (call.authorized or action.unsigned or action.public):
         raise AssertionError(f"{call.service}:{call.action} returned without asking the authorizer")
     if action.mutates and call.caller is not None:

@@ -1,9 +1,10 @@
 """AWS Query-protocol parameters: the flat form (`Tags.member.1.Key=...`) to typed values.
 
 Shared by every IAM and STS action. Errors carry AWS's wording: a missing
-parameter is `MissingParameter`, a constraint violation is
-`1 validation error detected: Value '...' at 'memberName' failed to satisfy
-constraint: ...` with the member in lowerCamelCase as AWS prints it.
+parameter is `MissingParameter` (raised at once), a constraint violation is
+`Value '...' at 'memberName' failed to satisfy constraint: ...` with the
+member in lowerCamelCase as AWS prints it, noted in `idp.aws.validation` so
+that a request hears of every failed constraint at once.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from idp import json_input
+from idp.aws.validation import failed_constraint, refuse_later
 from idp.errors import MissingParameter, ValidationError
 from idp.iam.tags import MAX_TAGS, Tag  # the domain's type; this module only parses it
 
@@ -48,12 +50,6 @@ def member_name(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def _invalid(value: str, member: str, constraint: str) -> ValidationError:
-    return ValidationError(
-        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: {constraint}"
-    )
-
-
 @lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str]:
     # Java regexes (what AWS models are written in) have an ASCII `\w`; so must we.
@@ -64,11 +60,11 @@ def _check_string(
     value: str, member: str, *, min_len: int | None, max_len: int | None, pattern: str | None
 ) -> str:
     if min_len is not None and len(value) < min_len:
-        raise _invalid(value, member, f"Member must have length greater than or equal to {min_len}")
+        failed_constraint(value, member, f"Member must have length greater than or equal to {min_len}")
     if max_len is not None and len(value) > max_len:
-        raise _invalid(value, member, f"Member must have length less than or equal to {max_len}")
+        failed_constraint(value, member, f"Member must have length less than or equal to {max_len}")
     if pattern is not None and not _compiled(pattern).fullmatch(value):
-        raise _invalid(value, member, f"Member must satisfy regular expression pattern: {pattern}")
+        failed_constraint(value, member, f"Member must satisfy regular expression pattern: {pattern}")
     return value
 
 
@@ -100,7 +96,7 @@ def enum(
             raise MissingParameter(f"The request must contain the parameter {name}")
         return default
     if value not in allowed:
-        raise _invalid(value, member_name(name), f"Member must satisfy enum value set: [{', '.join(allowed)}]")
+        failed_constraint(value, member_name(name), f"Member must satisfy enum value set: [{', '.join(allowed)}]")
     return value
 
 
@@ -121,12 +117,13 @@ def integer(
         return default
     member = member_name(name)
     if not re.fullmatch(r"[+-]?\d{1,19}", raw.strip(), re.ASCII):
-        raise _invalid(raw, member, "Member must be an integer")
+        failed_constraint(raw, member, "Member must be an integer")
+        return default
     value = int(raw)
     if min_value is not None and value < min_value:
-        raise _invalid(raw, member, f"Member must have value greater than or equal to {min_value}")
+        failed_constraint(raw, member, f"Member must have value greater than or equal to {min_value}")
     if max_value is not None and value > max_value:
-        raise _invalid(raw, member, f"Member must have value less than or equal to {max_value}")
+        failed_constraint(raw, member, f"Member must have value less than or equal to {max_value}")
     return value
 
 
@@ -139,7 +136,8 @@ def boolean(params: Params, name: str, *, required: bool = False, default: bool 
         return default
     lowered = raw.strip().lower()
     if lowered not in ("true", "false"):
-        raise _invalid(raw, member_name(name), "Member must be one of: true, false")
+        failed_constraint(raw, member_name(name), "Member must be one of: true, false")
+        return default
     return lowered == "true"
 
 
@@ -186,7 +184,7 @@ def member_list(
         raise MissingParameter(f"The request must contain the parameter {name}")
     camel = member_name(name)
     if max_items is not None and len(members) > max_items:
-        raise _invalid(
+        failed_constraint(
             f"[{', '.join(v for _, v in members)}]", camel,
             f"Member must have length less than or equal to {max_items}",
         )
@@ -207,10 +205,7 @@ def tags(params: Params, name: str = "Tags") -> list[Tag]:
     indices = _indices(params, name)
     camel = member_name(name)
     if len(indices) > MAX_TAGS:
-        raise ValidationError(
-            f"1 validation error detected: Value at '{camel}' failed to satisfy constraint: "
-            f"Member must have length less than or equal to {MAX_TAGS}"
-        )
+        failed_constraint(None, camel, f"Member must have length less than or equal to {MAX_TAGS}")
     result: list[Tag] = []
     seen: set[str] = set()
     for position, index in enumerate(indices, 1):
@@ -220,17 +215,17 @@ def tags(params: Params, name: str = "Tags") -> list[Tag]:
         if key is None:
             raise MissingParameter(f"The request must contain the parameter {name}.member.{index}.Key")
         _check_string(key, f"{member}.key", min_len=1, max_len=128, pattern=None)
-        if not _is_tag_text(key):
-            raise _invalid(key, f"{member}.key", f"Member must satisfy regular expression pattern: {TAG_KEY_PATTERN}")
+        if not key or not _is_tag_text(key):  # the key's pattern ends in `+`: an empty key fails it too
+            failed_constraint(key, f"{member}.key", f"Member must satisfy regular expression pattern: {TAG_KEY_PATTERN}")
         _check_string(value, f"{member}.value", min_len=0, max_len=256, pattern=None)
         if not _is_tag_text(value):
-            raise _invalid(
+            failed_constraint(
                 value, f"{member}.value", f"Member must satisfy regular expression pattern: {TAG_VALUE_PATTERN}"
             )
         if key.lower() in seen:
-            raise ValidationError(
+            refuse_later(ValidationError(
                 "Duplicate tag keys found. Please note that Tag keys are case insensitive.", code="InvalidInput"
-            )
+            ))
         seen.add(key.lower())
         result.append(Tag(key, value))
     return result
@@ -251,7 +246,7 @@ def context_entries(params: Params, name: str = "ContextEntries") -> list[Contex
             raise MissingParameter(f"The request must contain the parameter {base}.ContextKeyType")
         _check_string(key_name, f"{member}.contextKeyName", min_len=5, max_len=256, pattern=None)
         if key_type not in CONTEXT_KEY_TYPES:
-            raise _invalid(
+            failed_constraint(
                 key_type, f"{member}.contextKeyType",
                 f"Member must satisfy enum value set: [{', '.join(CONTEXT_KEY_TYPES)}]",
             )

@@ -75,8 +75,6 @@ def signed_request_of(forwarded: object) -> SignedRequest:
     parts = urlsplit(url)
     pairs = _header_pairs(headers)
     body = _body(forwarded.get("body"))
-    if body is None and not any(name.lower() == "x-amz-content-sha256" for name, _ in pairs):
-        raise ValidationError("'request.body' is required unless the request carries x-amz-content-sha256")
     return SignedRequest.from_parts(method.upper(), parts.path or "/", parts.query, pairs, body)
 
 
@@ -92,10 +90,14 @@ def _header_pairs(headers: object) -> list[tuple[str, str]]:
     return items
 
 
-def _body(value: object) -> bytes | None:
-    # Omitted: the signature used UNSIGNED-PAYLOAD or an x-amz-content-sha256 the resource server checked.
+def _body(value: object) -> bytes:
+    """The forwarded body; omitted is the empty body (a GET has none to send), as the contract says.
+
+    Never "not available": the signature's payload hash, declared in x-amz-content-sha256 or not,
+    is always checked against these bytes, unless the client signed UNSIGNED-PAYLOAD.
+    """
     if value is None:
-        return None
+        return b""
     if not isinstance(value, str):
         raise ValidationError("'request.body' must be base64 text")
     try:

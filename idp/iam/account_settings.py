@@ -86,10 +86,10 @@ def set_password_policy(account_id: str, settings: dict[str, Any]) -> dict[str, 
 
 
 def delete_password_policy(account_id: str) -> None:
-    """Remove the policy; NoSuchEntity when there is none."""
+    """Remove the policy; NoSuchEntity when there is none (in other words than GetAccountPasswordPolicy's, as at AWS)."""
     row = account(account_id)
     if row.password_policy is None:
-        raise _no_policy(account_id)
+        raise NotFound("The account policy with name PasswordPolicy cannot be found.")
     row.password_policy = None
     db.session.flush()
 

@@ -92,11 +92,11 @@ def test_size_quota_is_per_holder_and_kind(holders):
 @pytest.mark.parametrize(
     "document, message",
     [
-        ("[]", "Policy document must be a JSON object"),
+        ("[]", "Syntax errors in policy. (the policy document must be a JSON object)"),
         (allow("iam:GetUser").replace('"Resource"', '"Resources"'),
-         "Statement[0].Resources: Unknown element 'Resources' in statement"),
+         "Syntax errors in policy. (Statement[0].Resources: unknown element 'Resources')"),
         (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:GetUser"}]}),
-         "Statement[0]: Policy statement must contain resources (Resource or NotResource)"),
+         "Policy statement must contain resources. (Statement[0]: the statement has no Resource or NotResource)"),
     ],
 )
 def test_malformed_documents_are_refused_and_store_nothing(iam, document, message):

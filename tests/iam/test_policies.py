@@ -66,13 +66,13 @@ def test_duplicate_names_differ_only_in_case(iam):
 
 BAD_INPUT = [
     ({"PolicyDocument": "{not json"}, "MalformedPolicyDocument",
-     "Syntax errors in policy: invalid JSON (Expecting property name enclosed in double quotes at line 1 column 2)"),
+     "Syntax errors in policy. (invalid JSON, Expecting property name enclosed in double quotes at line 1 column 2)"),
     ({"PolicyDocument": allow("iam:GetUser").replace('"Effect": "Allow"', '"Effect": "Permit"')},
-     "MalformedPolicyDocument", "Statement[0].Effect: Invalid Effect 'Permit': expected Allow or Deny"),
+     "MalformedPolicyDocument", "Syntax errors in policy. (Statement[0].Effect: Effect must be Allow or Deny, got 'Permit')"),
     ({"PolicyDocument": json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*", "Principal": "*"}]})},
      "MalformedPolicyDocument",
-     "Statement[0].Principal: Policy document should not specify a principal (Principal in a managed policy)"),
+     "Policy document should not specify a principal. (Statement[0].Principal: Principal in a managed policy)"),
     ({"PolicyDocument": allow([f"iam:Get{'x' * 60}{i}" for i in range(100)])}, "LimitExceeded",
      "Cannot exceed quota for PolicySize: 6144"),
     ({"PolicyName": "has space"}, "ValidationError", None),

@@ -109,9 +109,9 @@ WITH_RESOURCE = {"Version": "2012-10-17", "Statement": [
     "kwargs, code, message",
     [
         ({"AssumeRolePolicyDocument": json.dumps(NO_PRINCIPAL)}, "MalformedPolicyDocument",
-         "Statement[0]: Missing required field Principal in a trust policy"),
+         "Missing required field Principal (Statement[0]: a trust policy names who it applies to)"),
         ({"AssumeRolePolicyDocument": json.dumps(WITH_RESOURCE)}, "MalformedPolicyDocument",
-         "Statement[0]: Has prohibited field Resource in a trust policy"),
+         "Has prohibited field Resource. (Statement[0].Resource: a trust policy applies to the role itself)"),
         ({"AssumeRolePolicyDocument": "{not json"}, "MalformedPolicyDocument", "Syntax errors in policy"),
         ({"MaxSessionDuration": 3599}, "ValidationError",
          "1 validation error detected: Value '3599' at 'maxSessionDuration' failed to satisfy constraint: "
@@ -136,7 +136,7 @@ def test_bad_updates_change_nothing(iam, unchecked_iam):
     make_role(iam, "steady", Description="kept", MaxSessionDuration=7200)
     error, _ = error_of(iam.update_assume_role_policy, RoleName="steady", PolicyDocument=json.dumps(NO_PRINCIPAL))
     assert (error["Code"], error["Message"]) == (
-        "MalformedPolicyDocument", "Statement[0]: Missing required field Principal in a trust policy")
+        "MalformedPolicyDocument", "Missing required field Principal (Statement[0]: a trust policy names who it applies to)")
     error, _ = error_of(unchecked_iam.update_role, RoleName="steady", Description="new", MaxSessionDuration=100)
     assert error["Code"] == "ValidationError"
     error, _ = error_of(iam.update_role, RoleName="missing", Description="x")

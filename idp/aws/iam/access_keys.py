@@ -7,7 +7,7 @@ from idp.aws import params
 from idp.aws.api import Call, query_action
 from idp.aws.iam import names
 from idp.aws.iam.shapes import page
-from idp.aws.iam.subjects import authorized_subject
+from idp.aws.iam.subjects import authorize_user, authorized_subject
 from idp.errors import ClientError
 from idp.iam import access_keys
 from idp.iam.accounts import root_arn
@@ -82,7 +82,10 @@ def get_access_key_last_used(call: Call) -> dict:
         # No owner to authorize on: only a caller allowed on every user learns that it does not exist.
         call.authorize(names.arn(call.account_id, "user", "/", "*"))
         raise access_keys.not_found(key_id)
-    call.authorize(key.user.arn if key.user else root_arn(call.account_id))
+    if key.user is not None:
+        authorize_user(call, key.user.name)
+    else:
+        call.authorize(root_arn(call.account_id))
     if key.last_used_at is None:
         last_used = {"ServiceName": "N/A", "Region": "N/A"}
     else:

@@ -9,9 +9,9 @@ from idp.aws.iam.shapes import page
 from idp.iam import account_settings
 
 ALIAS_PATTERN = r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"
-_BOOLEAN_SETTINGS = (
+_BOOLEAN_SETTINGS = (  # in the API model's order, between MinimumPasswordLength and MaxPasswordAge
     "RequireSymbols", "RequireNumbers", "RequireUppercaseCharacters", "RequireLowercaseCharacters",
-    "AllowUsersToChangePassword", "HardExpiry",
+    "AllowUsersToChangePassword",
 )
 
 
@@ -38,10 +38,13 @@ def policy_shape(policy: dict[str, Any]) -> dict:
 @query_action("iam", "UpdateAccountPasswordPolicy")
 def update_account_password_policy(call: Call) -> None:
     p = call.params
-    settings: dict[str, Any] = {name: params.boolean(p, name) for name in _BOOLEAN_SETTINGS}
-    settings["MinimumPasswordLength"] = params.integer(p, "MinimumPasswordLength", min_value=6, max_value=128)
+    # Read in the API model's member order: a request failing several constraints hears of them in it.
+    settings: dict[str, Any] = {
+        "MinimumPasswordLength": params.integer(p, "MinimumPasswordLength", min_value=6, max_value=128)}
+    settings.update({name: params.boolean(p, name) for name in _BOOLEAN_SETTINGS})
     settings["MaxPasswordAge"] = params.integer(p, "MaxPasswordAge", min_value=1, max_value=1095)
     settings["PasswordReusePrevention"] = params.integer(p, "PasswordReusePrevention", min_value=1, max_value=24)
+    settings["HardExpiry"] = params.boolean(p, "HardExpiry")
     call.authorize("*")
     account_settings.set_password_policy(call.account_id, settings)
 

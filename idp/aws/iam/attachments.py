@@ -6,7 +6,7 @@ from idp.aws.api import Call, query_action
 from idp.aws.iam import names
 from idp.aws.iam.policies import policy_path
 from idp.aws.iam.shapes import page
-from idp.iam import attachments, policies
+from idp.iam import attachments, boundaries, policies
 from idp.iam import tags as tagging
 from idp.iam.attachments import GROUP, ROLE, USER, Holder, HolderKind
 
@@ -16,10 +16,19 @@ def holder_name(call: Call, kind: HolderKind) -> str:
     return names.name(call.params, kind.name_param, max_len=kind.max_name)
 
 
-def authorize_on_holder(call: Call, kind: HolderKind, name: str, context: dict | None = None) -> Holder:
-    """Authorize on the holder's ARN (built from the name if it does not exist), then find it or NoSuchEntity."""
+def authorize_on_holder(
+    call: Call, kind: HolderKind, name: str, context: dict | None = None, *, boundary: bool = False
+) -> Holder:
+    """Authorize on the holder's ARN (built from the name if it does not exist), then find it or NoSuchEntity.
+
+    `boundary`: the action changes the holder's permissions (Attach/Detach/Put/Delete<Kind>Policy), so
+    AWS supplies `iam:PermissionsBoundary`, the boundary a user or role has now: a delegated
+    administrator may be allowed to change only users and roles that keep a given boundary.
+    """
     holder = kind.find(call.account_id, name)
     keys = {**(context or {}), **tagging.resource_keys(getattr(holder, "tags", None))}
+    if boundary and kind is not GROUP and holder is not None:
+        keys.update(boundaries.condition_keys(boundaries.current_arn(holder)))
     call.authorize(holder.arn if holder else kind.resource_arn(call.account_id, name), context=keys)
     return holder if holder is not None else kind.get(call.account_id, name)
 
@@ -27,20 +36,21 @@ def authorize_on_holder(call: Call, kind: HolderKind, name: str, context: dict |
 def _attach(call: Call, kind: HolderKind) -> None:
     name = holder_name(call, kind)
     policy_arn = names.policy_arn(call.params)
-    holder = authorize_on_holder(call, kind, name, {"iam:PolicyARN": policy_arn})
+    holder = authorize_on_holder(call, kind, name, {"iam:PolicyARN": policy_arn}, boundary=True)
     attachments.attach(kind, holder, policies.get_attachable(call.account_id, policy_arn))
 
 
 def _detach(call: Call, kind: HolderKind) -> None:
     name = holder_name(call, kind)
     policy_arn = names.policy_arn(call.params)
-    holder = authorize_on_holder(call, kind, name, {"iam:PolicyARN": policy_arn})
+    holder = authorize_on_holder(call, kind, name, {"iam:PolicyARN": policy_arn}, boundary=True)
     attachments.detach(holder, policy_arn)
 
 
 def _list_attached(call: Call, kind: HolderKind) -> dict:
     name = holder_name(call, kind)
     prefix = policy_path(call.params, "PathPrefix") or "/"
+    params.pagination(call.params)
     holder = authorize_on_holder(call, kind, name)
     return page(
         call.params, attachments.attached(holder, prefix), "AttachedPolicies",
@@ -108,6 +118,7 @@ def list_entities_for_policy(call: Call) -> dict:
     # The API model's pathType here, not the looser pathPrefixType of ListUsers.
     prefix = params.string(p, "PathPrefix", min_len=1, max_len=512, pattern=names.PATH_PATTERN) or "/"
     usage_filter = params.enum(p, "PolicyUsageFilter", policies.USAGE_FILTERS)
+    params.pagination(p)
     policy = policies.find_by_arn(call.account_id, policy_arn)
     call.authorize(policy_arn, context=tagging.resource_keys(policy.tags if policy else None))
     policy = policies.get(call.account_id, policy_arn)

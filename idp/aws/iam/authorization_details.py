@@ -46,13 +46,17 @@ def group_detail(group: Group) -> dict:
 
 
 def role_detail(role: Role) -> dict:
-    return {**role_shape(role), "InstanceProfileList": [], "RolePolicyList": _inline(role),
-            "AttachedManagedPolicies": _attached(role)}
+    detail = role_shape(role)
+    # RoleDetail has no Description or MaxSessionDuration, unlike Role.
+    detail.pop("Description")
+    detail.pop("MaxSessionDuration")
+    detail.update(InstanceProfileList=[], RolePolicyList=_inline(role), AttachedManagedPolicies=_attached(role))
+    return detail
 
 
 def policy_detail(item) -> dict:
     policy, usage = item
-    detail = policy_shape(policy, usage, full=False)
+    detail = policy_shape(policy, usage, view="list")
     detail["Description"] = policy.description
     detail["PolicyVersionList"] = [version_shape(v, with_document=True) for v in policy.versions]
     return detail
@@ -79,6 +83,7 @@ def get_account_authorization_details(call: Call) -> dict:
     wanted = params.member_list(call.params, "Filter")
     for value in wanted:
         params.enum({"Filter": value}, "Filter", FILTERS)
+    params.pagination(call.params)
     call.authorize("*")
     entries = _entries(call.account_id, wanted or list(FILTERS))
     paged = page(call.params, entries, "Entries", lambda entry: entry)

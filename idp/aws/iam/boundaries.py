@@ -4,14 +4,12 @@ from __future__ import annotations
 from idp.aws.api import Call, query_action
 from idp.aws.iam import names
 from idp.aws.iam.roles import authorize_role
+from idp.aws.iam.subjects import authorize_user
 from idp.iam import boundaries, policies, roles, users
-from idp.iam import tags as tagging
 
 
 def _authorize_user(call: Call, name: str, boundary_arn: str | None) -> None:
-    user = users.find(call.account_id, name)
-    context = {**tagging.resource_keys(user.tags if user else None), **boundaries.condition_keys(boundary_arn)}
-    call.authorize(users.resource_arn(call.account_id, name), context=context)
+    authorize_user(call, name, boundaries.condition_keys(boundary_arn))
 
 
 @query_action("iam", "PutUserPermissionsBoundary")

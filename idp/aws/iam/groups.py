@@ -5,6 +5,7 @@ from idp.aws import params
 from idp.aws.api import Call, query_action
 from idp.aws.iam import names
 from idp.aws.iam.shapes import page, user_shape
+from idp.aws.iam.subjects import authorize_user
 from idp.iam import groups, users
 
 GROUP_NAME_MAX = 128
@@ -32,6 +33,7 @@ def create_group(call: Call) -> dict:
 @query_action("iam", "GetGroup")
 def get_group(call: Call) -> dict:
     name = _group_name(call)
+    params.pagination(call.params)
     call.authorize(groups.resource_arn(call.account_id, name))
     group = groups.get(call.account_id, name)
     members = page(call.params, groups.members(group), "Users", lambda u: user_shape(u, full=False),
@@ -42,6 +44,7 @@ def get_group(call: Call) -> dict:
 @query_action("iam", "ListGroups")
 def list_groups(call: Call) -> dict:
     prefix = names.path_prefix(call.params)
+    params.pagination(call.params)
     call.authorize(names.arn(call.account_id, "group", prefix, "*"))
     found = groups.listed(call.account_id, prefix)
     return page(call.params, found, "Groups", group_shape, key=lambda g: g.name_lower)
@@ -89,6 +92,7 @@ def remove_user_from_group(call: Call) -> None:
 @query_action("iam", "ListGroupsForUser")
 def list_groups_for_user(call: Call) -> dict:
     user_name = names.name(call.params, "UserName", max_len=128)
-    call.authorize(users.resource_arn(call.account_id, user_name))
+    params.pagination(call.params)
+    authorize_user(call, user_name)
     user = users.get(call.account_id, user_name)
     return page(call.params, groups.of_user(user), "Groups", group_shape, key=lambda g: g.name_lower)

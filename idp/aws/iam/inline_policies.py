@@ -1,6 +1,7 @@
 """Put/Get/List/Delete{User,Group,Role}Policy: inline policies."""
 from __future__ import annotations
 
+from idp.aws import params
 from idp.aws.api import Call, query_action
 from idp.aws.iam import names
 from idp.aws.iam.attachments import authorize_on_holder
@@ -24,7 +25,7 @@ def _policy_name(call: Call) -> str:
 
 def _put(call: Call, kind: HolderKind) -> None:
     name, policy_name, text = _holder_name(call, kind), _policy_name(call), document(call.params)
-    holder = authorize_on_holder(call, kind, name)
+    holder = authorize_on_holder(call, kind, name, boundary=True)
     inline_policies.put(kind, holder, policy_name, text)
 
 
@@ -36,13 +37,15 @@ def _get(call: Call, kind: HolderKind) -> dict:
 
 
 def _list(call: Call, kind: HolderKind) -> dict:
-    holder = authorize_on_holder(call, kind, _holder_name(call, kind))
+    name = _holder_name(call, kind)
+    params.pagination(call.params)
+    holder = authorize_on_holder(call, kind, name)
     return page(call.params, inline_policies.names(holder), "PolicyNames", lambda n: n, key=lambda n: n)
 
 
 def _delete(call: Call, kind: HolderKind) -> None:
     name, policy_name = _holder_name(call, kind), _policy_name(call)
-    holder = authorize_on_holder(call, kind, name)
+    holder = authorize_on_holder(call, kind, name, boundary=True)
     inline_policies.delete(kind, holder, policy_name)
 
 

@@ -8,7 +8,7 @@ from idp.aws import params
 from idp.aws.api import Call, query_action
 from idp.aws.iam import names
 from idp.aws.iam.access_keys import authorized_subject
-from idp.errors import ValidationError
+from idp.aws.validation import failed_constraint
 from idp.iam import login_profiles
 
 if TYPE_CHECKING:
@@ -23,15 +23,12 @@ def _password(call: Call, *, required: bool) -> str | None:
     value = call.params.get("Password")
     if value is None:
         return params.string(call.params, "Password", required=required)
-    problem = None
     if not value:
-        problem = "Member must have length greater than or equal to 1"
-    elif len(value) > login_profiles.MAX_LENGTH:
-        problem = f"Member must have length less than or equal to {login_profiles.MAX_LENGTH}"
-    elif not _PASSWORD.fullmatch(value):
-        problem = f"Member must satisfy regular expression pattern: {PASSWORD_PATTERN}"
-    if problem:
-        raise ValidationError(f"1 validation error detected: Value at 'password' failed to satisfy constraint: {problem}")
+        failed_constraint(None, "password", "Member must have length greater than or equal to 1")
+    if len(value) > login_profiles.MAX_LENGTH:
+        failed_constraint(None, "password", f"Member must have length less than or equal to {login_profiles.MAX_LENGTH}")
+    if not _PASSWORD.fullmatch(value):
+        failed_constraint(None, "password", f"Member must satisfy regular expression pattern: {PASSWORD_PATTERN}")
     return value
 
 

@@ -98,7 +98,8 @@ def deactivate_mfa_device(call: Call) -> None:
 @query_action("iam", "DeleteVirtualMFADevice")
 def delete_virtual_mfa_device(call: Call) -> None:
     serial = _serial(call)
-    call.authorize(_device_arn(call, serial))
+    device = mfa_devices.find(call.account_id, serial)
+    call.authorize(_device_arn(call, serial), context=tagging.resource_keys(device.tags if device else None))
     mfa_devices.delete(mfa_devices.get(call.account_id, serial))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from idp.aws import params
+from idp.aws.validation import refuse_later
 from idp.errors import ValidationError
 from idp.iam.names import (  # noqa: F401 (one import for the adapters)
     NAME_PATTERN,
@@ -31,5 +32,5 @@ def policy_arn(values: params.Params, key: str = "PolicyArn", *, required: bool 
     """A managed policy ARN."""
     value = params.string(values, key, required=required, min_len=20, max_len=2048)
     if value is not None and not params._compiled(POLICY_ARN_PATTERN).fullmatch(value):
-        raise ValidationError(f"ARN {value} is not valid.", code="InvalidInput")
+        refuse_later(ValidationError(f"ARN {value} is not valid.", code="InvalidInput"))
     return value

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from idp.aws import params
 from idp.aws.api import Call, query_action
 from idp.aws.iam.shapes import page
+from idp.aws.validation import refuse_later
 from idp.errors import ValidationError
 from idp.iam import oidc_providers
 from idp.iam import tags as tagging
@@ -21,7 +22,7 @@ ARN_PATTERN = re.compile(r"arn:aws:iam::\d{12}:oidc-provider/\S+", re.ASCII)
 def _arn(call: Call) -> str:
     value = params.string(call.params, "OpenIDConnectProviderArn", required=True, min_len=20, max_len=2048)
     if not ARN_PATTERN.fullmatch(value):
-        raise ValidationError(f"ARN {value} is not valid.", code="InvalidInput")
+        refuse_later(ValidationError(f"ARN {value} is not valid.", code="InvalidInput"))
     return value
 
 

@@ -32,16 +32,23 @@ def encoded(text: str) -> str:
     return quote(text, safe="")
 
 
-def policy_shape(policy, usage: policies.Usage, *, full: bool = True) -> dict:
-    """The `Policy` structure; Description and Tags only on Create/GetPolicy, as at AWS."""
+def policy_shape(policy, usage: policies.Usage, *, view: str = "get") -> dict:
+    """The `Policy` structure as each action answers it (`view`: "get", "create" or "list").
+
+    AWS: GetPolicy carries the Description and always a Tags element (empty
+    when there are none); CreatePolicy never echoes the Description and
+    carries Tags only when the request gave some; lists carry neither.
+    """
     shape = {
         "PolicyName": policy.name, "PolicyId": policy.policy_id, "Arn": policy.arn, "Path": policy.path,
         "DefaultVersionId": policy.default_version_id, "AttachmentCount": usage.attachments,
         "PermissionsBoundaryUsageCount": usage.boundaries, "IsAttachable": policy.is_attachable,
         "CreateDate": policy.created_at, "UpdateDate": policy.updated_at or policy.created_at,
     }
-    if full:
+    if view == "get":
         shape["Description"] = policy.description
+        shape["Tags"] = policy.tags or []
+    elif view == "create":
         shape["Tags"] = policy.tags or None
     return shape
 
@@ -77,7 +84,7 @@ def create_policy(call: Call) -> dict:
     new_tags = params.tags(p)
     call.authorize(names.arn(call.account_id, "policy", path, name), context=tagging.request_keys(new_tags))
     policy = policies.create(call.account_id, name, path, text, description, new_tags)
-    return {"Policy": policy_shape(policy, policies.Usage())}
+    return {"Policy": policy_shape(policy, policies.Usage(), view="create")}
 
 
 @query_action("iam", "GetPolicy")
@@ -94,10 +101,11 @@ def list_policies(call: Call) -> dict:
     only_attached = params.boolean(p, "OnlyAttached", default=False)
     prefix = policy_path(p, "PathPrefix") or "/"
     usage_filter = params.enum(p, "PolicyUsageFilter", policies.USAGE_FILTERS)
+    params.pagination(p)
     call.authorize(names.arn(call.account_id, "policy", prefix, "*"))
     found = policies.listed(call.account_id, scope, prefix, only_attached, usage_filter)
     return page(
-        p, found, "Policies", lambda item: policy_shape(*item, full=False),
+        p, found, "Policies", lambda item: policy_shape(*item, view="list"),
         key=lambda item: (item[0].name_lower, item[0].arn),
     )
 
@@ -110,6 +118,7 @@ def delete_policy(call: Call) -> None:
 
 @query_action("iam", "TagPolicy")
 def tag_policy(call: Call) -> None:
+    names.policy_arn(call.params)  # read first, as the API model orders the members
     new_tags = params.tags(call.params)
     if not new_tags:
         params.string(call.params, "Tags", required=True)
@@ -119,6 +128,7 @@ def tag_policy(call: Call) -> None:
 
 @query_action("iam", "UntagPolicy")
 def untag_policy(call: Call) -> None:
+    names.policy_arn(call.params)  # read first, as the API model orders the members
     keys = params.member_list(call.params, "TagKeys", required=True, max_items=50, min_len=1, max_len=128)
     policy_arn = _authorize_on_policy(call, tagging.tag_keys_only(keys))
     policies.untag(_changeable(call, policy_arn), keys)
@@ -126,16 +136,20 @@ def untag_policy(call: Call) -> None:
 
 @query_action("iam", "ListPolicyTags")
 def list_policy_tags(call: Call) -> dict:
+    names.policy_arn(call.params)
+    params.pagination(call.params)
     policy_arn = _authorize_on_policy(call)
     return page(call.params, policies.get(call.account_id, policy_arn).tags or [], "Tags", lambda tag: tag)
 
 
 def _version_id(call: Call) -> str:
+    names.policy_arn(call.params)  # read first, as the API model orders the members
     return params.string(call.params, "VersionId", required=True, pattern=VERSION_ID_PATTERN)
 
 
 @query_action("iam", "CreatePolicyVersion")
 def create_policy_version(call: Call) -> dict:
+    names.policy_arn(call.params)  # read first, as the API model orders the members
     text = document(call.params)
     set_as_default = params.boolean(call.params, "SetAsDefault", default=False)
     policy_arn = _authorize_on_policy(call)
@@ -153,6 +167,8 @@ def get_policy_version(call: Call) -> dict:
 
 @query_action("iam", "ListPolicyVersions")
 def list_policy_versions(call: Call) -> dict:
+    names.policy_arn(call.params)
+    params.pagination(call.params)
     policy_arn = _authorize_on_policy(call)
     found = policy_versions.listed(policies.get(call.account_id, policy_arn))
     return page(call.params, found, "Versions", lambda v: version_shape(v, with_document=False))

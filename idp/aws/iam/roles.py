@@ -87,6 +87,7 @@ def get_role(call: Call) -> dict:
 @query_action("iam", "ListRoles")
 def list_roles(call: Call) -> dict:
     prefix = names.path_prefix(call.params)
+    params.pagination(call.params)
     call.authorize(names.arn(call.account_id, "role", prefix, "*"))
     found = roles.listed(call.account_id, prefix)
     return page(call.params, found, "Roles", lambda r: role_shape(r, full=False), key=lambda r: r.name_lower)
@@ -147,6 +148,7 @@ def untag_role(call: Call) -> None:
 @query_action("iam", "ListRoleTags")
 def list_role_tags(call: Call) -> dict:
     name = _role_name(call)
+    params.pagination(call.params)
     authorize_role(call, name)
     role = roles.get(call.account_id, name)
     return page(call.params, role.tags or [], "Tags", lambda tag: tag)

@@ -5,6 +5,8 @@ from idp.aws import params
 from idp.aws.api import Call, query_action
 from idp.aws.iam import names
 from idp.aws.iam.shapes import page, user_shape
+from idp.aws.iam.subjects import authorize_user
+from idp.errors import ValidationError
 from idp.iam import accounts, policies, users
 from idp.iam import tags as tagging
 
@@ -26,15 +28,15 @@ def create_user(call: Call) -> dict:
 @query_action("iam", "GetUser")
 def get_user(call: Call) -> dict:
     name = names.name(call.params, "UserName", max_len=128, required=False)
-    if name is None:
+    if name is None and call.caller.is_root:
         # No name: the caller itself (the root user too, as AWS answers it).
         call.authorize(call.caller.arn)
-        if call.caller.is_root:
-            return {"User": {"UserId": call.account_id, "Arn": call.caller.arn, "CreateDate": _account_created(call)}}
-        name = call.caller.principal.username
-    user = users.find(call.account_id, name)
-    call.authorize(user.arn if user else users.resource_arn(call.account_id, name))
-    return {"User": user_shape(user or users.get(call.account_id, name))}
+        return {"User": {"UserId": call.account_id, "Arn": call.caller.arn, "CreateDate": _account_created(call)}}
+    target = name if name is not None else call.caller.principal.username
+    if target is None:
+        raise ValidationError("Must specify userName when calling with non-User credentials")
+    user = authorize_user(call, target)
+    return {"User": user_shape(user or users.get(call.account_id, target))}
 
 
 def _account_created(call: Call):
@@ -44,6 +46,7 @@ def _account_created(call: Call):
 @query_action("iam", "ListUsers")
 def list_users(call: Call) -> dict:
     prefix = names.path_prefix(call.params)
+    params.pagination(call.params)
     call.authorize(names.arn(call.account_id, "user", prefix, "*"))
     found = users.listed(call.account_id, prefix)
     return page(call.params, found, "Users", lambda u: user_shape(u, full=False), key=lambda u: u.name_lower)
@@ -55,14 +58,14 @@ def update_user(call: Call) -> None:
     name = names.name(p, "UserName", max_len=128)
     new_name = names.name(p, "NewUserName", required=False)
     new_path = params.string(p, "NewPath", min_len=1, max_len=512, pattern=names.PATH_PATTERN)
-    call.authorize(users.resource_arn(call.account_id, name))
+    authorize_user(call, name)
     users.update(users.get(call.account_id, name), new_name, new_path)
 
 
 @query_action("iam", "DeleteUser")
 def delete_user(call: Call) -> None:
     name = names.name(call.params, "UserName", max_len=128)
-    call.authorize(users.resource_arn(call.account_id, name))
+    authorize_user(call, name)
     users.delete(users.get(call.account_id, name))
 
 
@@ -72,9 +75,7 @@ def tag_user(call: Call) -> None:
     new_tags = params.tags(call.params)
     if not new_tags:
         params.string(call.params, "Tags", required=True)
-    user = users.find(call.account_id, name)
-    context = {**tagging.request_keys(new_tags), **tagging.resource_keys(user.tags if user else None)}
-    call.authorize(users.resource_arn(call.account_id, name), context=context)
+    authorize_user(call, name, tagging.request_keys(new_tags))
     users.tag(users.get(call.account_id, name), new_tags)
 
 
@@ -82,15 +83,14 @@ def tag_user(call: Call) -> None:
 def untag_user(call: Call) -> None:
     name = names.name(call.params, "UserName", max_len=128)
     keys = params.member_list(call.params, "TagKeys", required=True, max_items=50, min_len=1, max_len=128)
-    user = users.find(call.account_id, name)
-    context = {**tagging.tag_keys_only(keys), **tagging.resource_keys(user.tags if user else None)}
-    call.authorize(users.resource_arn(call.account_id, name), context=context)
+    authorize_user(call, name, tagging.tag_keys_only(keys))
     users.untag(users.get(call.account_id, name), keys)
 
 
 @query_action("iam", "ListUserTags")
 def list_user_tags(call: Call) -> dict:
     name = names.name(call.params, "UserName", max_len=128)
-    call.authorize(users.resource_arn(call.account_id, name))
+    params.pagination(call.params)
+    authorize_user(call, name)
     user = users.get(call.account_id, name)
     return page(call.params, user.tags or [], "Tags", lambda tag: tag)
