@@ -393,6 +393,9 @@ SIGNED_FIELDS = [
     "VersionId", "VirtualMFADeviceName", "WebIdentityToken", "MinimumPasswordLength", "MaxPasswordAge",
     "PasswordReusePrevention", "RequireNumbers", "ContextEntries.member.1.ContextKeyName",
     "ContextEntries.member.1.ContextKeyValues.member.1", "ContextEntries.member.1.ContextKeyType",
+    "InstanceProfileName", "AWSServiceName", "CustomSuffix", "DeletionTaskId", "CertificateBody", "CertificateId",
+    "ServerCertificateName", "NewServerCertificateName", "PrivateKey", "SSHPublicKeyBody", "SSHPublicKeyId",
+    "Encoding", "Name", "Policy",
 ]
 POLICY_TEXT = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",
                                                                   "Resource": "*"}]})

@@ -75,7 +75,9 @@ def test_readme_cli_example_runs_against_the_server(live_server, app_config):
     result = subprocess.run(["bash", "-euc", as_run_here(script, live_server, app_config)], capture_output=True,
                             text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "implicitDeny"
+    *_, decision, profile = result.stdout.strip().splitlines()
+    assert decision == "implicitDeny"
+    assert profile.startswith("arn:aws:iam::") and profile.endswith(":instance-profile/web")
 
 
 def test_readme_api_example_registers_an_api_and_bounds_the_token(live_server, app_config, root):
