@@ -10,9 +10,10 @@ from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from idp import work
+from idp import housekeeping, logs, work
 from idp.clock import SYSTEM_CLOCK
 from idp.config import REPO_ROOT, Settings, load_settings
+from idp.endpoints.metrics import init_app as init_metrics
 from idp.endpoints.input_guard import refuse_nul
 from idp.json_input import JsonProvider
 from idp.keys.keystore import Keystore
@@ -25,6 +26,7 @@ MIGRATIONS_DIR = str(REPO_ROOT / "models" / "migrations")
 def create_app(config: Mapping | None = None) -> Flask:
     """Build an app; `config` overrides IDP_* environment settings and Flask config."""
     settings = load_settings(config)
+    logs.configure(settings.log_format)  # before Flask(): its logger must find the one handler in place
     app = Flask(__name__, template_folder=str(REPO_ROOT / "templates"), static_folder=str(REPO_ROOT / "static"),
                 instance_path=str(settings.instance_dir))
     app.json = JsonProvider(app)
@@ -54,6 +56,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     Migrate(app, db, directory=MIGRATIONS_DIR, compare_type=True, render_as_batch=True)
     _register_blueprints(app)
     _register_request_hooks(app, settings)
+    logs.init_app(app)  # one access line per request, with the request id the hook above generates
+    housekeeping.init_app(app)  # after the bootstrap hook: the scheduler starts on a bootstrapped database
+    init_metrics(app)  # IDP_METRICS_TOKEN: /metrics and request timing, outside every other middleware
     # One unit of work per request: every view commits (or rolls back) in exactly one place.
     for endpoint, view in list(app.view_functions.items()):
         app.view_functions[endpoint] = work.transactional(view)

@@ -17,6 +17,7 @@ ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
 ACCESS_KEY_ID_RE = re.compile(r"^AKIA[A-Z0-9]{16}$")
 SECRET_KEY_RE = re.compile(r"^[A-Za-z0-9/+=]{30,128}$")
 MASTER_KEY_BYTES = 32
+METRICS_TOKEN_RE = re.compile(r"^[A-Za-z0-9\-._~+/]{32,256}=*$")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,17 @@ class Settings:
     # Networks that server-side fetches for untrusted input may reach besides global addresses
     # (IDP_FETCH_ALLOWED_NETWORKS, comma-separated CIDRs; empty by default): see idp.fetch.
     fetch_allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # IDP_METRICS_TOKEN: the bearer token `GET /metrics` requires; unset, /metrics is off (404): idp.endpoints.metrics.
+    metrics_token: str | None = None
+    # IDP_LOG_FORMAT: `text` (console lines, the default for `make run`) or `json` (one object per line): idp.logs.
+    log_format: str = "text"
+    # Scheduled key rotation and purges inside the service (idp.housekeeping): IDP_HOUSEKEEPING=on|off, on by
+    # default except in apps built with TESTING; IDP_KEY_ROTATION_DAYS=0 never rotates automatically.
+    housekeeping: bool = False
+    housekeeping_interval_seconds: int = 300
+    key_rotation_days: int = 30
+    # IDP_AUDIT_RETENTION_DAYS: audit events older than this are purged (idp.trail.retention); 0 keeps them forever.
+    audit_retention_days: int = 365
 
 
 def load_settings(overrides: Mapping | None = None, environ: Mapping | None = None) -> Settings:
@@ -68,7 +80,13 @@ def load_settings(overrides: Mapping | None = None, environ: Mapping | None = No
         authz_refresh_seconds=_positive_int(source, "IDP_AUTHZ_REFRESH_SECONDS", 1),
         dynamic_registration=_on_off(source, "IDP_DYNAMIC_REGISTRATION"),
         upstreams_file=_existing_file(source, "IDP_UPSTREAMS_FILE"),
+        audit_retention_days=_retention_days(source),
         fetch_allowed_networks=_networks(source, "IDP_FETCH_ALLOWED_NETWORKS"),
+        metrics_token=_metrics_token(source),
+        log_format=_one_of(source, "IDP_LOG_FORMAT", ("text", "json")),
+        housekeeping=_on_off(source, "IDP_HOUSEKEEPING", default="off" if (overrides or {}).get("TESTING") else "on"),
+        housekeeping_interval_seconds=_bounded_int(source, "IDP_HOUSEKEEPING_INTERVAL_SECONDS", 300, 1, 86_400),
+        key_rotation_days=_bounded_int(source, "IDP_KEY_ROTATION_DAYS", 30, 0, 3650),
     )
 
 
@@ -107,11 +125,19 @@ def _issuer(value: str) -> str:
     return value.rstrip("/")
 
 
-def _on_off(source: Mapping, name: str) -> bool:
-    value = str(source.get(name) or "off").strip().lower()
+def _on_off(source: Mapping, name: str, default: str = "off") -> bool:
+    value = str(source.get(name) or default).strip().lower()
     if value not in ("on", "off"):
         raise ConfigError(f"{name} must be on or off, got {value!r}")
     return value == "on"
+
+
+def _one_of(source: Mapping, name: str, choices: tuple[str, ...]) -> str:
+    """One of `choices` (the first is the default), case-insensitive."""
+    value = str(source.get(name) or choices[0]).strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def _existing_file(source: Mapping, name: str) -> Path | None:
@@ -133,6 +159,23 @@ def _networks(source: Mapping, name: str) -> tuple[ipaddress.IPv4Network | ipadd
     return tuple(networks)
 
 
+def _metrics_token(source: Mapping) -> str | None:
+    """A bearer token (RFC 6750 b64token characters) long enough not to be guessed."""
+    value = source.get("IDP_METRICS_TOKEN") or None
+    if value is not None and not METRICS_TOKEN_RE.match(value):
+        raise ConfigError("IDP_METRICS_TOKEN must be 32..256 characters of A-Z a-z 0-9 - . _ ~ + / "
+                          "(for example the output of `openssl rand -hex 32`)")
+    return value
+
+
+def _retention_days(source: Mapping) -> int:
+    """0 (keep forever) or at least a week: the database refuses purge windows newer than a day anyway."""
+    days = _bounded_int(source, "IDP_AUDIT_RETENTION_DAYS", 365, 0, 36500)
+    if 0 < days < 7:
+        raise ConfigError(f"IDP_AUDIT_RETENTION_DAYS must be 0 (keep forever) or at least 7, got {days}")
+    return days
+
+
 def _flag(value: str) -> bool:
     return str(value).strip().lower() not in ("0", "false", "no", "off", "")
 
@@ -147,4 +190,17 @@ def _positive_int(source: Mapping, name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
     if value <= 0:
         raise ConfigError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _bounded_int(source: Mapping, name: str, default: int, low: int, high: int) -> int:
+    raw = source.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
     return value

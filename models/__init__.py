@@ -39,6 +39,7 @@ from . import (  # noqa: E402,F401
     instance_profile,
     jti,
     keys,
+    lease,
     mfa,
     oauth_client,
     oauth_grant,

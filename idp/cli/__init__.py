@@ -51,4 +51,4 @@ def emit(document: dict, as_json: bool, human: str) -> None:
     work.after_commit(lambda: click.echo(text))
 
 
-from idp.cli import accounts, analyze, apis, clients, keys, upstreams  # noqa: E402,F401  (registers the commands)
+from idp.cli import accounts, analyze, apis, audit, clients, housekeeping, keys, portability, upstreams  # noqa: E402,F401  (registers the commands)

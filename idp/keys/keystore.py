@@ -12,7 +12,8 @@ instance sees the new keys as soon as the call returns, and this process's
 cached view, shared by every thread, is dropped only after the commit (dropped
 before it, another thread could reload the old rows and keep them for
 `refresh_seconds`). They run outside requests (bootstrap, before its own unit;
-`idp keys rotate`), with nothing else pending in the session.
+`idp keys rotate`, `idp.housekeeping`), with nothing else pending in the session.
+A rotation writes its audit record (`keys:RotateKeys`) in the same transaction.
 """
 from __future__ import annotations
 
@@ -20,12 +21,12 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from joserfc import jwk
 from sqlalchemy import select
 
-from idp import clock
+from idp import audit, clock
 from idp.clock import as_utc
 from idp.errors import ConfigError
 from idp.keys.master import MasterKey
@@ -71,6 +72,13 @@ def _generate(alg: str) -> tuple[str, bytes, dict | None]:
     return kid, key.as_pem(private=True), public
 
 
+def _signed_since(row: SigningKey | None, cutoff: datetime) -> bool:
+    """Whether the current key `row` became current at or before `cutoff`."""
+    if row is None:
+        return False
+    return as_utc(row.activated_at or row.created_at) <= cutoff
+
+
 class Keystore:
     """The process's view of the keys table, refreshed every few seconds."""
 
@@ -97,14 +105,21 @@ class Keystore:
         self.invalidate()
         return created
 
-    def rotate(self, purpose: str = "token", *, force: bool = False) -> list[str]:
-        """Promote each `next` key, retire the old `current`, publish a new `next`; commits (see module)."""
+    def rotate(self, purpose: str = "token", *, force: bool = False, older_than: timedelta | None = None,
+               actor: str | None = None) -> list[str]:
+        """Promote each `next` key, retire the old `current`, publish a new `next`; audited; commits (see module).
+
+        With `older_than`, only the algorithms whose current key has signed at least that long rotate: checked
+        under the row locks, so instances rotating together rotate once.
+        """
         now = clock.now()
         algs = TOKEN_ALGS if purpose == "token" else (SESSION_ALG,)
         grace = self.token_lifetime if purpose == "token" else SESSION_KEY_GRACE
-        created = []
+        created, retired = [], []
         for alg in algs:
             rows = {k.status: k for k in self._rows(purpose, alg, lock=True)}
+            if older_than is not None and not _signed_since(rows.get("current"), now - older_than):
+                continue
             pending = rows.get("next")
             if pending is None:
                 raise ConfigError(f"no next {alg} key to promote; run bootstrap first")
@@ -116,11 +131,24 @@ class Keystore:
             if "current" in rows:
                 old = rows["current"]
                 old.status, old.retired_at, old.expires_at = "retired", now, now + grace
+                retired.append(old.kid)
             pending.status, pending.activated_at = "current", now
             created.append(self._insert(purpose, alg, "next"))
+        if created:
+            audit.record("keys:RotateKeys", actor=actor, decision="Allow",
+                         detail={"purpose": purpose, "published": created, "retired": retired})
         db.session.commit()
         self.invalidate()
         return created
+
+    def due(self, purpose: str, now: datetime, days: int) -> bool:
+        """Whether a current key of `purpose` has signed for `days` days (never when `days` is 0)."""
+        if days <= 0:
+            return False
+        cutoff = now - timedelta(days=days)
+        rows = db.session.scalars(select(SigningKey).where(
+            SigningKey.purpose == purpose, SigningKey.status == "current"))
+        return any(_signed_since(row, cutoff) for row in rows)
 
     def listed(self) -> list[dict]:
         """Every key with its purpose, algorithm, status and expiry (never the private part)."""

@@ -5,8 +5,10 @@ Revises: f1a2b3c4d511
 Create Date: 2026-12-07 18:00:00
 
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
+
+import models.columns
 
 
 # revision identifiers, used by Alembic.
@@ -17,8 +19,15 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table(
+        'leases',
+        sa.Column('name', sa.String(length=64), nullable=False),
+        sa.Column('holder', sa.String(length=128), nullable=False),
+        sa.Column('acquired_at', models.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column('expires_at', models.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('name', name=op.f('pk_leases')),
+    )
 
 
 def downgrade():
-    pass
+    op.drop_table('leases')

@@ -1,0 +1,48 @@
+"""The scheduled jobs: key rotation per purpose, purging what has expired, audit retention.
+
+Each job runs in its own unit of work (`idp.housekeeping.run_once`), is audited
+by the service it calls (`keys:RotateKeys` by the keystore,
+`maintenance:PurgeExpired` by the maintenance service, `trail:PurgeAuditEvents`
+by the audit trail) and returns a small JSON-able report.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from idp import clock
+from idp.config import Settings
+from idp.keys import keystore
+from idp.maintenance import purge_expired
+
+try:
+    from idp.trail import purge_beyond_retention
+except ImportError:  # the audit API's retention (issue 17) may not be part of this build
+    purge_beyond_retention = None
+
+KEY_PURPOSES = ("token", "session")
+
+
+def rotate_keys(settings: Settings, actor: str) -> dict[str, list[str]]:
+    """Rotate each purpose whose current key has signed for IDP_KEY_ROTATION_DAYS; the next keys published."""
+    now, days, store = clock.now(), settings.key_rotation_days, keystore()
+    published = {}
+    for purpose in KEY_PURPOSES:
+        # The cheap read first; `rotate` checks the age again under its row locks.
+        if store.due(purpose, now, days):
+            published[purpose] = store.rotate(purpose, older_than=timedelta(days=days), actor=actor)
+    return published
+
+
+def purge(settings: Settings, actor: str) -> dict[str, int]:
+    """Delete expired replay-cache entries, codes and sessions (`idp.maintenance`)."""
+    return purge_expired(clock.now())
+
+
+def audit_retention(settings: Settings, actor: str) -> dict | None:
+    """Delete audit events older than IDP_AUDIT_RETENTION_DAYS (`idp.trail`, which audits the purge)."""
+    if purge_beyond_retention is None:
+        return None
+    return {"deleted": purge_beyond_retention(clock.now())}
+
+
+JOBS = (("rotated", rotate_keys), ("purged", purge), ("audit_retention", audit_retention))
