@@ -28,7 +28,8 @@ bootstrap: $(VENV)/.runtime
 
 run: bootstrap
 	@echo "Serving http://$(HOST):$(PORT)  (issuer $${IDP_ISSUER:-http://127.0.0.1:5000})"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) $(WORKER_CLASS) --access-logfile - app:app
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) $(WORKER_CLASS) \
+		--logger-class idp.logs.gunicorn_logger.Logger app:app
 
 # Browser tests drive Debian's Chromium through Playwright; never a downloaded browser.
 CHROMIUM := /usr/bin/chromium

@@ -5,7 +5,7 @@ from typing import Sequence
 
 from flask import has_request_context
 
-from idp import audit, clock
+from idp import audit, clock, logs, metrics
 from idp.authz.context import global_keys
 from idp.authz.policy_store import policies_for_user
 from idp.authz.principals import Caller
@@ -43,6 +43,7 @@ def decide(
     decision = evaluate(request, caller_policies(caller, resource_policies))
     if bound is not None:
         decision = within_bound(request, decision, bound)
+    metrics.record_decision(decision)
     note(caller, action, resource, decision)
     return decision
 
@@ -108,5 +109,10 @@ def note(caller: Caller, action: str, resource: str, decision: Decision) -> None
     # Written to the audit log once the request's own transaction is settled,
     # so a denial (which rolls the request back) is still recorded.
     if has_request_context():
+        # The key and a denial's reason let the audit API answer as CloudTrail does (AccessKeyId, errorMessage).
+        detail = {"access_key_id": caller.access_key_id} if caller.access_key_id else {}
+        if not decision.allowed:
+            detail["reason"] = decision.reason
         audit.note(action, actor=caller.arn, resource=resource, decision=decision.effect.value,
-                   account_id=caller.account_id)
+                   account_id=caller.account_id, detail=detail or None)
+        logs.note_decision(caller.arn, caller.account_id, action, decision.effect.value)  # the access line

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Callable
 from flask import Blueprint, Response, g, request
 from sqlalchemy.exc import IntegrityError
 
+from idp import metrics
 from idp.authz import credentials
 from idp.authz.authorizer import authorize
 from idp.authz.policy_store import bump_authz_version
 from idp.authz.principals import Caller
-from idp.aws import validation
+from idp.aws import json_protocol, validation
 from idp.aws.xml import render_error, render_result
 from idp.errors import Conflict, IdpError, InvalidAction, MissingParameter
 
@@ -113,6 +114,8 @@ def _namespace() -> str:
 
 @blueprint.errorhandler(IdpError)
 def _render(error: IdpError) -> Response:
+    if json_protocol.is_json_request():
+        return json_protocol.render_error(error)
     return render_error(error, _namespace(), g.request_id)
 
 
@@ -120,6 +123,8 @@ def _render(error: IdpError) -> Response:
 def query() -> Response:
     """Dispatch by `Version` and `Action`, authenticate, run, commit, render."""
     signed = credentials.signed_request()  # reads the body before the form parser does
+    if json_protocol.is_json_request():  # CloudTrail, ...: the JSON 1.1 protocol, dispatched on X-Amz-Target
+        return json_protocol.dispatch(signed)
     params = request.values.to_dict()
     name = params.get("Action")
     if not name:
@@ -129,6 +134,7 @@ def query() -> Response:
         raise MissingParameter("The request must contain the parameter Version")
     service = BY_VERSION.get(version)
     action = service.actions.get(name) if service else None
+    metrics.name_operation(f"{service.name}:{name}" if action is not None else "")  # latency by action
     # Authenticate before saying whether an action exists, as AWS does. The request addresses
     # the service its Version names (IAM, like the error namespace, when it names none we
     # serve); the signature must be scoped to that service and no other.

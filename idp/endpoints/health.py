@@ -1,4 +1,11 @@
-"""Liveness and readiness probes: JSON, no secrets."""
+"""Liveness and readiness probes: JSON, no secrets.
+
+`/readyz` answers 503 naming the failing check, so a load balancer takes the
+instance out of rotation: `database` when it does not answer, `keys` when
+there is no current signing or session key (`missing`: bootstrap has not run)
+or the stored keys do not decrypt under this instance's master key
+(`undecryptable`: IDP_MASTER_KEY differs from the one that wrote them).
+"""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
@@ -19,14 +26,27 @@ def healthz():
 
 @blueprint.get("/readyz")
 def readyz():
-    """The database answers and the signing keys are loaded."""
+    """The database answers and the signing and session keys are loaded."""
     checks = {"database": "ok", "keys": "ok"}
     if not work.database_answers():
         checks["database"] = "unreachable"
+        checks["keys"] = "unknown"
     else:
-        try:
-            keystore().signing_key()
-        except (ConfigError, SQLAlchemyError):
-            checks["keys"] = "missing"
+        checks["keys"] = _keys_check()
     ready = all(v == "ok" for v in checks.values())
     return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503
+
+
+def _keys_check() -> str:
+    store = keystore()
+    try:
+        store.signing_key()
+        store.session_key()
+    except (ConfigError, SQLAlchemyError):
+        try:
+            stored = bool(store.listed())
+        except SQLAlchemyError:
+            return "missing"
+        # Rows that exist but yield no usable key: they were sealed under another master key.
+        return "undecryptable" if stored else "missing"
+    return "ok"

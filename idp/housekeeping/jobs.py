@@ -1,4 +1,4 @@
-"""The scheduled jobs: key rotation per purpose, purging what has expired, audit retention.
+"""The scheduled jobs: key rotation per purpose; purging what has expired, audit retention included.
 
 Each job runs in its own unit of work (`idp.housekeeping.run_once`), is audited
 by the service it calls (`keys:RotateKeys` by the keystore,
@@ -13,11 +13,6 @@ from idp import clock
 from idp.config import Settings
 from idp.keys import keystore
 from idp.maintenance import purge_expired
-
-try:
-    from idp.trail import purge_beyond_retention
-except ImportError:  # the audit API's retention (issue 17) may not be part of this build
-    purge_beyond_retention = None
 
 KEY_PURPOSES = ("token", "session")
 
@@ -34,15 +29,8 @@ def rotate_keys(settings: Settings, actor: str) -> dict[str, list[str]]:
 
 
 def purge(settings: Settings, actor: str) -> dict[str, int]:
-    """Delete expired replay-cache entries, codes and sessions (`idp.maintenance`)."""
+    """Delete expired replay-cache entries, codes and sessions, and audit events past retention (`idp.maintenance`)."""
     return purge_expired(clock.now())
 
 
-def audit_retention(settings: Settings, actor: str) -> dict | None:
-    """Delete audit events older than IDP_AUDIT_RETENTION_DAYS (`idp.trail`, which audits the purge)."""
-    if purge_beyond_retention is None:
-        return None
-    return {"deleted": purge_beyond_retention(clock.now())}
-
-
-JOBS = (("rotated", rotate_keys), ("purged", purge), ("audit_retention", audit_retention))
+JOBS = (("rotated", rotate_keys), ("purged", purge))

@@ -29,7 +29,7 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence, TypeVar
 
-from idp import audit, clock
+from idp import audit, clock, metrics
 from idp.errors import AccessDenied, IdpError, TooManyRequests
 from idp.iam import recovery_codes, totp
 from idp.signin import throttle
@@ -153,6 +153,7 @@ def refuse(account_id: str, actor: str | None, surface: str, error: IdpError) ->
     """Refuse a factor that cannot be checked at all (nothing to guess at): audited, not counted."""
     audit.record("mfa_failed", actor=actor, decision="Deny", account_id=account_id,
                  detail={"surface": surface, "reason": "no_device"})
+    metrics.record_mfa_failure(surface, "no_device")
     raise error
 
 
@@ -161,3 +162,4 @@ def _audit(who: Attempt, method: str, *, reason: str) -> None:
     if who.devices:
         detail["serials"] = [d.serial_number for d in who.devices][:8]
     audit.record("mfa_failed", actor=who.actor, decision="Deny", account_id=who.account_id, detail=detail)
+    metrics.record_mfa_failure(who.surface, reason)

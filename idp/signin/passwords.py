@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from idp import audit, clock
+from idp import audit, clock, metrics
 from idp.errors import TooManyRequests
 from idp.iam import account_settings, login_profiles, users
 from idp.iam.accounts import root_arn
@@ -138,15 +138,18 @@ def sign_in(account: str, username: str, password: str, *, address: str | None) 
         counted = throttle.check(keys)
     except TooManyRequests:
         _audit_signin_failure(None, None, account, username, "throttled")
+        metrics.record_signin("throttled")
         raise
     attempt = authenticate(account, username, password)
     if attempt.principal is None:
         throttle.failed(keys[0], throttle.USER_RULE)
         throttle.failed(keys[1], throttle.ADDRESS_RULE)
         _audit_signin_failure(attempt.account_id, attempt.claimed_arn, account, username, attempt.reason)
+        metrics.record_signin("bad_password")
         return None
     if keys[0] in counted:  # no write at all for the common case of no earlier failure
         throttle.succeeded(keys[0])
+    metrics.record_signin("success")
     return attempt.principal
 
 

@@ -23,7 +23,7 @@ from flask import current_app, has_request_context
 from joserfc import jwk
 from joserfc.errors import JoseError
 
-from idp import audit, clock, fetch, json_input
+from idp import audit, clock, fetch, json_input, metrics
 from idp.fetch import is_loopback_host
 
 TIMEOUT_SECONDS = 3.0
@@ -85,13 +85,16 @@ class JwksCache:
             now = clock.now().timestamp()
             held = entry.keys if entry.keys is not None and now - entry.fetched_at < self.ttl + self.stale else None
             if held is not None and kid in held and now - entry.fetched_at < self.ttl:
+                metrics.record_jwks_lookup(hit=True)
                 return held[kid]
             if now - entry.attempted_at >= self.cooldown:
+                metrics.record_jwks_lookup(hit=False)
                 entry.attempted_at = now
                 try:
                     entry.keys, entry.fetched_at, entry.failed = self._fetch(issuer, trusted), now, False
                     return entry.keys.get(kid)
                 except JwksUnavailable:
+                    metrics.record_jwks_fetch_error()
                     entry.failed = True
                     if held is None or kid not in held:
                         raise

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import has_request_context
 
-from idp import audit
+from idp import audit, logs
 from idp.authz.policy_store import parsed
 from idp.errors import AccessDenied
 from idp.policy import (
@@ -34,6 +34,7 @@ def authorize_assume(role, request: RequestContext, caller_policies: PolicySet |
     if has_request_context():
         audit.note(request.action, actor=request.principal.arn, resource=role.arn,
                    decision=decision.effect.value, account_id=role.account_id)
+        logs.note_decision(request.principal.arn, request.principal.account, request.action, decision.effect.value)
     if not decision.allowed:
         raise AccessDenied(decision.reason)
     return decision

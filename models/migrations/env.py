@@ -11,7 +11,8 @@ from alembic import context
 from flask import current_app
 
 config = context.config
-if config.config_file_name is not None:
+# An app that configured logging already (idp.logs: one format for every line) keeps it.
+if config.config_file_name is not None and not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 

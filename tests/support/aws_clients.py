@@ -3,7 +3,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
 def client_for(live_server, service: str, key_id: str, secret: str, token: str | None = None):
