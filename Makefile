@@ -28,6 +28,7 @@ bootstrap: $(VENV)/.runtime
 
 run: bootstrap
 	@echo "Serving http://$(HOST):$(PORT)  (issuer $${IDP_ISSUER:-http://127.0.0.1:5000})"
+	PROMETHEUS_MULTIPROC_DIR=$${PROMETHEUS_MULTIPROC_DIR:-$(CURDIR)/instance/prometheus} \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) $(WORKER_CLASS) \
 		--logger-class idp.logs.gunicorn_logger.Logger app:app
 
@@ -63,6 +64,8 @@ bench: $(VENV)/.dev | $(NODE) $(WRK)
 	$(BIN)/python bench/assume_role.py
 	$(BIN)/python bench/login.py
 	$(BIN)/python bench/token_endpoint.py
+	$(BIN)/python bench/metrics_overhead.py
+	$(BIN)/python bench/audit_lookup.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from flask import Response, g, request
 
-from idp import json_input
+from idp import json_input, metrics
 from idp.authz import credentials
 from idp.authz.authorizer import authorize
 from idp.authz.principals import Caller
@@ -124,6 +124,7 @@ def dispatch(signed: SignedRequest) -> Response:
     if service is None:
         raise ClientError(f"Unknown target {request.headers[TARGET_HEADER][:256]!r}", code="UnknownOperationException")
     operation = service.operations.get(name)
+    metrics.name_operation(f"{service.signing_name}:{name}" if operation is not None else "")
     caller = credentials.authenticate(signed, service.signing_name, unsigned_payload=False,
                                       action=f"{service.signing_name}:{name}" if operation else None)
     if operation is None:
