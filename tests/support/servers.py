@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import socket
 import subprocess
@@ -17,17 +18,38 @@ from werkzeug.serving import make_server
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+# A port is chosen before its server binds it (the issuer URL names it first). Ports the kernel hands out to
+# outgoing connections (ip_local_port_range, 32768-60999 here) could be taken in between by any connection the
+# suite makes, so servers take theirs below that range, in a block of their own per xdist worker.
+_PORT_BASE, _PORTS_PER_WORKER = 20000, 1500
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_first_port = _PORT_BASE + (_PORTS_PER_WORKER * (int(_WORKER[2:]) if _WORKER[2:].isdigit() else 0)) % 12000
+# Round the block again once it is used up: servers of finished tests have let their ports go by then.
+_next_ports = itertools.cycle(range(_first_port, _first_port + _PORTS_PER_WORKER))
+_port_lock = threading.Lock()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A loopback port of this worker's block, below the kernel's outgoing range, that nothing is bound to now."""
+    with _port_lock:
+        for port in itertools.islice(_next_ports, _PORTS_PER_WORKER):
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no free loopback port left")
 
 
 class ThreadedServer:
     """The test's own app object served by werkzeug in a thread."""
 
     def __init__(self, app, port: int = 0):
-        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        try:
+            self.server = make_server("127.0.0.1", port, app, threaded=True)
+        except SystemExit as exit_:  # werkzeug exits when the port is taken; a test error must not end the worker
+            raise OSError(f"port {port} is in use") from exit_
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
