@@ -46,13 +46,14 @@ def client_login(client, account: str, username: str, password: str, **extra) ->
 
 
 def stored(app, model, *where) -> list:
-    """Rows of `model` as the database holds them now (a short app context of its own, so that requests
-    made by the test get theirs)."""
-    from sqlalchemy import select
+    """Rows of `model` as the database holds them now, in primary-key order (a short app context of its own,
+    so that requests made by the test get theirs)."""
+    from sqlalchemy import inspect, select
 
     from models import db
 
     with app.app_context():
-        rows = list(db.session.scalars(select(model).where(*where)))
+        # Without an ORDER BY, PostgreSQL returns rows in whatever order its pages hold them.
+        rows = list(db.session.scalars(select(model).where(*where).order_by(*inspect(model).primary_key)))
         db.session.expunge_all()
         return rows
