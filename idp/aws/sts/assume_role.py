@@ -41,7 +41,8 @@ def policy_arns(p: params.Params) -> tuple[str, ...]:
 @query_action("sts", "AssumeRole")
 def assume_role(call: Call) -> dict:
     p = call.params
-    # Read in this order: AWS names the first parameter that breaks its constraints.
+    # Read in the API model's member order: every failed constraint is reported at once, in this order
+    # (idp.aws.validation).
     request = AssumeRoleRequest(
         role_arn=params.string(p, "RoleArn", required=True, min_len=20, max_len=2048),
         session_name=params.string(p, "RoleSessionName", required=True, min_len=2, max_len=64,

@@ -15,7 +15,8 @@ NAME_PATTERN = r"[\w+=,.@-]*"
 @query_action("sts", "GetFederationToken")
 def get_federation_token(call: Call) -> dict:
     p = call.params
-    # Read in this order: AWS names the first parameter that breaks its constraints.
+    # Read in the API model's member order: every failed constraint is reported at once, in this order
+    # (idp.aws.validation).
     request = FederationTokenRequest(
         name=params.string(p, "Name", required=True, min_len=2, max_len=32, pattern=NAME_PATTERN),
         policy=session_policy(p, max_len=2048),
