@@ -38,6 +38,40 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+_RSA_POOL: list = []
+_RSA_DRAWS = [0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pooled_rsa_signing_keys():
+    """The keystore's RSA-2048 signing keys come from a pool of 16 made once per worker.
+
+    Generating one costs ~40 ms and every bootstrap makes two (current and next), which was a fifth of a test's
+    setup. Each test has a database of its own, so a key seen in an earlier test is still new there; within a
+    test, 16 successive keys are distinct, more than any test rotates. ES256/EdDSA/session keys stay fresh.
+    """
+    import importlib
+
+    from joserfc import jwk
+
+    keystore = importlib.import_module("idp.keys.keystore")  # `idp.keys.keystore` the attribute is a function
+    generate = keystore._generate
+
+    def pooled(alg: str):
+        if alg != "RS256":
+            return generate(alg)
+        if len(_RSA_POOL) < 16:
+            _RSA_POOL.append(jwk.RSAKey.generate_key(2048, private=True))
+        key = _RSA_POOL[_RSA_DRAWS[0] % 16]
+        _RSA_DRAWS[0] += 1
+        kid = key.thumbprint()
+        return kid, key.as_pem(private=True), {**key.as_dict(private=False), "kid": kid, "alg": alg, "use": "sig"}
+
+    keystore._generate = pooled
+    yield
+    keystore._generate = generate
+
+
 @pytest.fixture(scope="session")
 def test_database(tmp_path_factory, worker_id) -> TestDatabase:
     database = make_test_database(PG_URL, tmp_path_factory.mktemp("db"), worker_id)
