@@ -307,6 +307,21 @@ def paginate(
     return page, True, _encode_marker(next_position)
 
 
+def keyset_position(marker: str | None) -> str | None:
+    """The last key a keyset-paged List* returned (a lower-cased name), from its opaque Marker."""
+    if marker is None:
+        return None
+    position = _decode_marker(marker)
+    if not isinstance(position, str):
+        raise ValidationError("Invalid Marker.")
+    return position
+
+
+def keyset_marker(position: str) -> str:
+    """The opaque Marker that resumes a keyset-paged List* after `position` (same form as `paginate`'s)."""
+    return _encode_marker(position)
+
+
 def _after(value: Any, position: Any) -> bool:
     # JSON turns tuples into lists; compare like with like.
     if isinstance(position, list):

@@ -46,12 +46,16 @@ class EntityKind(Generic[Entity]):
         entity = self.find(account_id, name)
         return entity.arn if entity else self.arn(account_id, "/", name)
 
-    def listed(self, account_id: str, path_prefix: str) -> list[Entity]:
-        """The account's entities under `path_prefix`, ordered by name."""
+    def listed(self, account_id: str, path_prefix: str, *, after: str | None = None,
+               limit: int | None = None) -> list[Entity]:
+        """The account's entities under `path_prefix`, ordered by name; with `after` (a lower-cased name) and
+        `limit`, one keyset page: a range read of the (account_id, name_lower) unique index however many there are."""
         model = self.model
         query = select(model).where(model.account_id == account_id,
                                     model.path.startswith(path_prefix, autoescape=True))
-        return list(db.session.scalars(query.order_by(model.name_lower)))
+        if after is not None:
+            query = query.where(model.name_lower > after)
+        return list(db.session.scalars(query.order_by(model.name_lower).limit(limit)))
 
     def refuse_taken(self, account_id: str, name: str) -> None:
         """EntityAlreadyExists when `name` is taken in the account (case-insensitive, as at AWS)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from idp.aws import params
 from idp.aws.api import Call, query_action
 from idp.aws.iam import names
-from idp.aws.iam.shapes import page, user_shape
+from idp.aws.iam.shapes import keyset_page, page, user_shape
 from idp.aws.iam.subjects import authorize_user
 from idp.iam import groups, users
 
@@ -46,8 +46,8 @@ def list_groups(call: Call) -> dict:
     prefix = names.path_prefix(call.params)
     params.pagination(call.params)
     call.authorize(names.arn(call.account_id, "group", prefix, "*"))
-    found = groups.listed(call.account_id, prefix)
-    return page(call.params, found, "Groups", group_shape, key=lambda g: g.name_lower)
+    return keyset_page(call.params, lambda after, limit: groups.listed(call.account_id, prefix, after=after,
+                                                                       limit=limit), "Groups", group_shape)
 
 
 @query_action("iam", "UpdateGroup")

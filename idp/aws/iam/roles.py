@@ -7,7 +7,7 @@ from urllib.parse import quote
 from idp.aws import params
 from idp.aws.api import Call, query_action
 from idp.aws.iam import names
-from idp.aws.iam.shapes import boundary_shape, page
+from idp.aws.iam.shapes import boundary_shape, keyset_page, page
 from idp.iam import boundaries, policies, roles
 from idp.iam import tags as tagging
 
@@ -89,8 +89,8 @@ def list_roles(call: Call) -> dict:
     prefix = names.path_prefix(call.params)
     params.pagination(call.params)
     call.authorize(names.arn(call.account_id, "role", prefix, "*"))
-    found = roles.listed(call.account_id, prefix)
-    return page(call.params, found, "Roles", lambda r: role_shape(r, full=False), key=lambda r: r.name_lower)
+    return keyset_page(call.params, lambda after, limit: roles.listed(call.account_id, prefix, after=after, limit=limit),
+                       "Roles", lambda r: role_shape(r, full=False))
 
 
 @query_action("iam", "UpdateRole")

@@ -1,7 +1,7 @@
 """Result shapes of IAM entities, as the IAM API model names their members."""
 from __future__ import annotations
 
-from idp.aws.params import paginate, pagination
+from idp.aws.params import keyset_marker, keyset_position, paginate, pagination
 
 
 def boundary_shape(policy) -> dict | None:
@@ -29,4 +29,17 @@ def page(values, items: list, member: str, shape, key=None) -> dict:
     result = {member: [shape(item) for item in chunk], "IsTruncated": truncated}
     if truncated:
         result["Marker"] = next_marker
+    return result
+
+
+def keyset_page(values, fetch, member: str, shape) -> dict:
+    """A List* result read one page at a time from the database: `fetch(after, limit)` returns up to `limit` items
+    by lower-cased name after `after`; one more than MaxItems is read to know whether the list is truncated. The
+    Marker has `page`'s form (the last name returned), so a boundary survives inserts and deletes."""
+    marker, max_items = pagination(values)
+    rows = fetch(keyset_position(marker), max_items + 1)
+    chunk, truncated = rows[:max_items], len(rows) > max_items
+    result = {member: [shape(item) for item in chunk], "IsTruncated": truncated}
+    if truncated:
+        result["Marker"] = keyset_marker(chunk[-1].name_lower)
     return result
