@@ -4,7 +4,7 @@ from __future__ import annotations
 from idp.aws import params
 from idp.aws.api import Call, query_action
 from idp.aws.iam import names
-from idp.aws.iam.shapes import page, user_shape
+from idp.aws.iam.shapes import keyset_page, page, user_shape
 from idp.aws.iam.subjects import authorize_user
 from idp.errors import ValidationError
 from idp.iam import accounts, policies, users
@@ -48,8 +48,8 @@ def list_users(call: Call) -> dict:
     prefix = names.path_prefix(call.params)
     params.pagination(call.params)
     call.authorize(names.arn(call.account_id, "user", prefix, "*"))
-    found = users.listed(call.account_id, prefix)
-    return page(call.params, found, "Users", lambda u: user_shape(u, full=False), key=lambda u: u.name_lower)
+    return keyset_page(call.params, lambda after, limit: users.listed(call.account_id, prefix, after=after, limit=limit),
+                       "Users", lambda u: user_shape(u, full=False))
 
 
 @query_action("iam", "UpdateUser")
