@@ -43,11 +43,25 @@ def create(account_id: str, name: str, path: str, tags: Sequence[Tag], boundary=
 _SUMMARY = (User.path, User.name, User.name_lower, User.user_id, User.arn, User.created_at, User.password_last_used)
 
 
-def listed(account_id: str, path_prefix: str) -> list:
-    """Users under `path_prefix`, ordered by name: rows with the `User` attributes ListUsers shows."""
+def listed(account_id: str, path_prefix: str, *, name_prefix: str = "", after: str | None = None,
+           limit: int | None = None) -> list:
+    """Users under `path_prefix` (and whose name starts with `name_prefix`, case-insensitive), ordered by name:
+    rows with the `User` attributes ListUsers shows; with `after` (a lower-cased name) and `limit`, one keyset page,
+    a range read of the (account_id, name_lower) unique index however many users there are."""
     query = select(*_SUMMARY).where(User.account_id == account_id,
                                     User.path.startswith(path_prefix, autoescape=True))
-    return list(db.session.execute(query.order_by(User.name_lower)))
+    if name_prefix:
+        start = name_prefix.lower()
+        query = query.where(User.name_lower.startswith(start, autoescape=True), User.name_lower >= start)
+    if after is not None:
+        query = query.where(User.name_lower > after)
+    return list(db.session.execute(query.order_by(User.name_lower).limit(limit)))
+
+
+def page_after(account_id: str, path_prefix: str, name_prefix: str, after: str | None, limit: int) -> list:
+    """The admin console's page of users: `listed` after the name `after` (any case)."""
+    return listed(account_id, path_prefix, name_prefix=name_prefix, after=after.lower() if after else None,
+                  limit=limit)
 
 
 def delete(user: User) -> None:
