@@ -10,7 +10,6 @@ import base64
 import json
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import event
 
 from tests.support.aws_clients import client_for
