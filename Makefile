@@ -44,12 +44,22 @@ NODE := /usr/bin/node
 $(NODE):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
 
+# The LDAP sign-in tests start Debian's slapd; the SAML tests' identity provider signs with Debian's xmlsec1.
+SLAPD := /usr/sbin/slapd
+XMLSEC1 := /usr/bin/xmlsec1
+
+$(SLAPD):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils
+
+$(XMLSEC1):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1
+
 WRK := /usr/bin/wrk
 
 $(WRK):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
 
-test: $(VENV)/.dev | $(CHROMIUM) $(NODE)
+test: $(VENV)/.dev | $(CHROMIUM) $(NODE) $(SLAPD) $(XMLSEC1)
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev

@@ -126,6 +126,15 @@ def _register_blueprints(app: Flask) -> None:
     from idp.web.federation import blueprint as federation
 
     app.register_blueprint(federation)
+    from idp.web.saml import blueprint as saml
+
+    app.register_blueprint(saml)
+    from idp.web.lifecycle import blueprint as lifecycle
+
+    app.register_blueprint(lifecycle)
+    from idp.web.console import blueprint as console
+
+    app.register_blueprint(console)
     from idp.web import init_app as init_web
 
     init_web(app)  # after the API blueprints: it exempts them from CSRF

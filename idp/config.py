@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
 
 from idp.errors import ConfigError
 
@@ -18,6 +19,7 @@ ACCESS_KEY_ID_RE = re.compile(r"^AKIA[A-Z0-9]{16}$")
 SECRET_KEY_RE = re.compile(r"^[A-Za-z0-9/+=]{30,128}$")
 MASTER_KEY_BYTES = 32
 METRICS_TOKEN_RE = re.compile(r"^[A-Za-z0-9\-._~+/]{32,256}=*$")
+MAIL_ADDRESS_RE = re.compile(r"^[^@\s<>\"(),;:]{1,64}@[A-Za-z0-9.-]{1,253}$")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,12 @@ class Settings:
     key_rotation_days: int = 30
     # IDP_AUDIT_RETENTION_DAYS: audit events older than this are purged (idp.trail.retention); 0 keeps them forever.
     audit_retention_days: int = 365
+    # Mail (idp.mail): IDP_SMTP_URL `smtp://[user:password@]host[:port]` (STARTTLS required, plain only to a
+    # loopback host) or `smtps://...` (implicit TLS); unset, mail waits in the outbox. IDP_MAIL_FROM the sender
+    # address, IDP_MAIL_SENDER_NAME its default display name (an account may set its own).
+    smtp_url: str | None = None
+    mail_from: str = "no-reply@localhost"
+    mail_sender_name: str = "Identity provider"
 
 
 def load_settings(overrides: Mapping | None = None, environ: Mapping | None = None) -> Settings:
@@ -87,6 +95,9 @@ def load_settings(overrides: Mapping | None = None, environ: Mapping | None = No
         housekeeping=_on_off(source, "IDP_HOUSEKEEPING", default="off" if (overrides or {}).get("TESTING") else "on"),
         housekeeping_interval_seconds=_bounded_int(source, "IDP_HOUSEKEEPING_INTERVAL_SECONDS", 300, 1, 86_400),
         key_rotation_days=_bounded_int(source, "IDP_KEY_ROTATION_DAYS", 30, 0, 3650),
+        smtp_url=_smtp_url(source),
+        mail_from=_mail_from(source),
+        mail_sender_name=(source.get("IDP_MAIL_SENDER_NAME") or "Identity provider").strip()[:128],
     )
 
 
@@ -174,6 +185,31 @@ def _retention_days(source: Mapping) -> int:
     if 0 < days < 7:
         raise ConfigError(f"IDP_AUDIT_RETENTION_DAYS must be 0 (keep forever) or at least 7, got {days}")
     return days
+
+
+def _smtp_url(source: Mapping) -> str | None:
+    """`smtp://` or `smtps://` with a host and an optional port (the mail sender reads its parts)."""
+    value = source.get("IDP_SMTP_URL") or None
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname or port == -1 or parts.path not in ("", "/"):
+        raise ConfigError(f"IDP_SMTP_URL must be smtp://host[:port] or smtps://host[:port], got {parts.scheme}://...")
+    return value
+
+
+def _mail_from(source: Mapping) -> str:
+    """A plain address (no display name: IDP_MAIL_SENDER_NAME and the account's setting give that)."""
+    host = urlsplit(_issuer(source.get("IDP_ISSUER") or "http://127.0.0.1:5000")).hostname or "localhost"
+    default = f"no-reply@{'localhost' if re.fullmatch(r'[0-9.]+|.*:.*', host) else host}"
+    value = (source.get("IDP_MAIL_FROM") or default).strip()
+    if not MAIL_ADDRESS_RE.match(value):
+        raise ConfigError(f"IDP_MAIL_FROM must be an address like no-reply@example.com, got {value!r}")
+    return value
 
 
 def _flag(value: str) -> bool:

@@ -219,3 +219,157 @@ class DuplicateSSHPublicKey(ClientError):
     """An SSH public key the user already holds (status 400, as AWS's model says)."""
 
     code = "DuplicateSSHPublicKey"
+
+
+# User profile attributes (issue 21: idp/iam/profiles.py).
+class InvalidProfileAttribute(ValidationError):
+    """A profile attribute (an OIDC standard claim) with a value it may not hold; `attribute` names the claim."""
+
+    def __init__(self, message: str, *, attribute: str):
+        super().__init__(message)
+        self.attribute = attribute
+
+
+# Credential report (GetCredentialReport), issue 20.
+
+
+class CredentialReportNotPresent(ClientError):
+    """GetCredentialReport before any report was generated (410, as AWS answers)."""
+
+    status = 410
+    code = "ReportNotPresent"
+
+
+class CredentialReportExpired(ClientError):
+    """GetCredentialReport when the latest report is older than the 4 hours a report is kept (410)."""
+
+    status = 410
+    code = "ReportExpired"
+
+
+# AWS Organizations (issue 20: idp/organizations/). Codes are the exception names AWS's JSON answers carry.
+class OrganizationsError(ClientError):
+    """A refusal of AWS Organizations."""
+
+
+class AWSOrganizationsNotInUse(OrganizationsError):
+    """The caller's account is in no organization."""
+
+    code = "AWSOrganizationsNotInUseException"
+
+
+class AlreadyInOrganization(OrganizationsError):
+    """CreateOrganization by an account already in one."""
+
+    code = "AlreadyInOrganizationException"
+
+
+class OrganizationNotEmpty(OrganizationsError):
+    """DeleteOrganization while member accounts remain."""
+
+    code = "OrganizationNotEmptyException"
+
+
+class OrganizationsInvalidInput(OrganizationsError):
+    """A parameter Organizations refuses (its InvalidInputException)."""
+
+    code = "InvalidInputException"
+
+
+class OrganizationsEntityNotFound(OrganizationsError):
+    """A root, OU, account, policy, target, parent or request that does not exist; `code` says which."""
+
+    code = "TargetNotFoundException"
+
+
+class DuplicateOrganizationalUnit(OrganizationsError):
+    """An OU name already used under the same parent."""
+
+    code = "DuplicateOrganizationalUnitException"
+
+
+class DuplicateOrganizationPolicy(OrganizationsError):
+    """A policy name already used in the organization."""
+
+    code = "DuplicatePolicyException"
+
+
+class DuplicatePolicyAttachment(OrganizationsError):
+    """The policy is already attached to the target."""
+
+    code = "DuplicatePolicyAttachmentException"
+
+
+class PolicyNotAttached(OrganizationsError):
+    """Detaching a policy that is not attached to the target."""
+
+    code = "PolicyNotAttachedException"
+
+
+class PolicyInUse(OrganizationsError):
+    """Deleting a policy still attached somewhere."""
+
+    code = "PolicyInUseException"
+
+
+class PolicyTypeNotEnabled(OrganizationsError):
+    """A policy type not enabled on the root."""
+
+    code = "PolicyTypeNotEnabledException"
+
+
+class PolicyTypeAlreadyEnabled(OrganizationsError):
+    """Enabling a policy type twice."""
+
+    code = "PolicyTypeAlreadyEnabledException"
+
+
+class MalformedOrganizationPolicy(OrganizationsError):
+    """An SCP or RCP document that is not valid for its type."""
+
+    code = "MalformedPolicyDocumentException"
+
+
+class ConstraintViolation(OrganizationsError):
+    """A limit or rule of the organization the request would break; `reason` is AWS's ConstraintViolationReason."""
+
+    code = "ConstraintViolationException"
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+# User life cycle (idp.lifecycle): mailed links, self-registration, self-deletion.
+
+
+class LinkInvalid(ClientError):
+    """A mailed single-use link that is unknown, already used, expired or for another purpose (one message)."""
+
+    code = "InvalidLink"
+
+
+class SelfServiceDisabled(NotFound):
+    """A self-service page (sign-up, deletion) the account has not turned on: as if it did not exist."""
+
+    code = "SelfServiceDisabled"
+
+
+class EmailNotVerified(ClientError):
+    """A self-registered user whose email is not verified yet: they may not sign in."""
+
+    status = 403
+    code = "EmailNotVerified"
+    oauth_error = "access_denied"
+
+
+# LDAP / Active Directory sign-in (idp.federation.ldap).
+
+
+class DirectoryUnavailable(ServiceUnavailable):
+    """No LDAP server of the account's directory answered (down, timed out, TLS or service bind failed)."""
+
+    code = "DirectoryUnavailable"
+
+    def __init__(self, message: str = "The directory is unavailable; try again later.") -> None:
+        super().__init__(message)

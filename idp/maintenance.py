@@ -1,5 +1,5 @@
 """Purging what has expired: replay-cache entries, spent codes, device authorizations, ended browser sessions,
-and audit events past their retention.
+mailed links spent or expired, sent or given-up mail, and audit events past their retention.
 
 Nothing here changes a decision: every row purged is already refused by the
 code that reads it (expired), and is kept a margin past its expiry so that a
@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_
 
 from idp import audit, clock
+from idp.lifecycle import links
+from idp.mail import sender
 from idp.trail import purge_beyond_retention
 from models import db
 from models.jti import UsedJti
@@ -37,6 +39,8 @@ def purge_expired(now: datetime | None = None) -> dict[str, int]:
             BrowserSession.absolute_expires_at < now - SESSION_MARGIN,
             BrowserSession.revoked_at < now - SESSION_MARGIN,
         ))).rowcount,
+        "lifecycle_links": links.purge(now),
+        "mail_outbox": sender.purge(now),
         # Past IDP_AUDIT_RETENTION_DAYS (0 keeps them forever): through the triggers' purge window (idp.trail).
         "audit_events": purge_beyond_retention(now),
     }

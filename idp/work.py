@@ -11,7 +11,10 @@ Every view of the app runs inside `unit_of_work` (wrapped once, in
   the count itself must outlive the refusal), in which case the work so far is
   committed with them;
 - runs the callbacks registered with `after_commit` once the commit is done
-  (outbound calls such as back-channel logout never hold a transaction open).
+  (outbound calls such as back-channel logout never hold a transaction open);
+- writes the writes registered with `keep` with the noted entries, so they
+  too outlive a refusal (a credential's last use), and runs their `then`
+  once that write is committed, whatever became of the work.
 
 Services never commit; adapters never commit either: they return or raise.
 """
@@ -41,32 +44,43 @@ def unit_of_work() -> Iterator[None]:
         return
     g.work_open = True
     g.work_after_commit = callbacks = []
+    g.work_kept = kept = []
     try:
         yield
     except BaseException as error:
         _settle(commit_work=isinstance(error, IdpError) and error.keeps_work)
+        for _, then in kept:
+            then()
         raise
     else:
         _settle(commit_work=True)
     finally:
         audit.forget_noted()
         g.pop("work_after_commit", None)
+        g.pop("work_kept", None)
         g.pop("work_open", None)
-    for callback in callbacks:
+    for callback in [*(then for _, then in kept), *callbacks]:
         callback()
+
+
+def _write_kept() -> None:
+    """Write the noted audit entries and the kept writes into the current transaction."""
+    audit.write_noted()
+    for write, _ in g.get("work_kept", []):
+        write()
 
 
 def _settle(*, commit_work: bool) -> None:
     if not commit_work:
         db.session.rollback()
-    audit.write_noted()
+    _write_kept()
     try:
         db.session.commit()
     except BaseException:
         db.session.rollback()
         if not commit_work:
             raise
-        audit.write_noted()  # the work failed at its commit: the log entries go in alone, then the error
+        _write_kept()  # the work failed at its commit: the log entries and kept writes go in alone, then the error
         db.session.commit()
         raise
 
@@ -89,6 +103,17 @@ def after_commit(callback: Callable[[], None]) -> None:
         callback()
     else:
         callbacks.append(callback)
+
+
+def keep(write: Callable[[], None], then: Callable[[], None]) -> None:
+    """Run `write` when this unit of work settles, committed whether the work commits or rolls back (like
+    `audit.note`'s entries), then `then` once it is committed; both at once outside a unit."""
+    kept = g.get("work_kept") if has_app_context() else None
+    if kept is None:
+        write()
+        then()
+    else:
+        kept.append((write, then))
 
 
 def database_answers() -> bool:

@@ -24,11 +24,16 @@ if TYPE_CHECKING:
 
 
 class UpstreamProvider(Base):
-    """An upstream OIDC provider; `name` is in its callback URL, so it is unique everywhere.
+    """An upstream identity source; `name` is in its URLs, so it is unique everywhere.
 
-    Endpoints left None are read from discovery (`discovery_url`, else
-    `<issuer>/.well-known/openid-configuration`). `mappings` holds the
-    `groups`, `tags`, `allow` (and future) rules of the upstream file.
+    `type` is "oidc", "saml" or "ldap". For OIDC, endpoints left None are read
+    from discovery (`discovery_url`, else `<issuer>/.well-known/openid-configuration`).
+    Other types keep their configuration in `settings` (never a clear-text
+    secret: the one secret of an upstream, client secret or LDAP bind password,
+    is sealed in `client_secret_encrypted`); their `issuer` names the identity
+    source (LDAP: the first server URL; SAML: the IdP's entity id).
+    `mappings` holds the `groups`, `tags`, `allow` (and future) rules of the
+    upstream file, for every type.
     """
 
     __tablename__ = "upstream_providers"
@@ -41,6 +46,8 @@ class UpstreamProvider(Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
     )
     name: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    type: Mapped[str] = mapped_column(String(16), nullable=False, default="oidc", server_default="oidc")
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     issuer: Mapped[str] = mapped_column(String(2048), nullable=False)
     discovery_url: Mapped[str | None] = mapped_column(String(2048))
     authorization_endpoint: Mapped[str | None] = mapped_column(String(2048))

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,10 +51,19 @@ class User(IamEntity, Base):
     boundary_policy_id: Mapped[int | None] = mapped_column(
         ForeignKey("managed_policies.id"), index=True
     )
-    # OpenID Connect profile claims.
+    # OpenID Connect profile claims (OIDC Core 5.1); rules in idp/iam/profiles.py. `display_name` is `name`.
     email: Mapped[str | None] = mapped_column(String(320))
     email_verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     display_name: Mapped[str | None] = mapped_column(String(255))
+    given_name: Mapped[str | None] = mapped_column(String(255))
+    family_name: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(35))  # BCP 47
+    zoneinfo: Mapped[str | None] = mapped_column(String(64))  # IANA time zone name
+    phone_number: Mapped[str | None] = mapped_column(String(16))  # E.164
+    phone_number_verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                        server_default=false())
+    picture: Mapped[str | None] = mapped_column(String(2048))  # https URL
+    profile_updated_at: Mapped[Timestamp]  # the `updated_at` claim
     password_last_used: Mapped[Timestamp]
 
     boundary_policy: Mapped[ManagedPolicy | None] = relationship(foreign_keys=[boundary_policy_id])

@@ -138,6 +138,11 @@ def iam_catalog() -> dict:
         actions[name] = {"accessLevel": access_level(name), "resourceTypes": types, "conditionKeys": keys}
     actions["PassRole"] = {"accessLevel": "Write", "resourceTypes": ["role"],
                            "conditionKeys": IAM_ACTION_KEYS["PassRole"]}
+    # This product's extension: user profile attributes (docs/profiles.md).
+    actions["GetUserProfile"] = {"accessLevel": "Read", "resourceTypes": ["user"], "conditionKeys": []}
+    actions["UpdateUserProfile"] = {"accessLevel": "Write", "resourceTypes": ["user"], "conditionKeys": []}
+    # This product's extension: invitations by mail (docs/user-lifecycle.md).
+    actions["CreateUserInvitation"] = {"accessLevel": "Write", "resourceTypes": ["user"], "conditionKeys": []}
     return {"service": "iam", "name": "AWS Identity and Access Management",
             "source": f"botocore {botocore.__version__} iam {model['metadata']['apiVersion']}",
             "resourceTypes": IAM_RESOURCES, "conditionKeys": IAM_CONDITION_KEYS, "actions": actions}
@@ -170,6 +175,7 @@ def analyzer_catalog() -> dict:
     # This product's extension: resource servers register resource policies for external-access findings.
     actions["RegisterResourcePolicy"] = {"accessLevel": "Write", "resourceTypes": [], "conditionKeys": []}
     actions["GetAccessGraph"] = {"accessLevel": "Read", "resourceTypes": [], "conditionKeys": []}
+    actions["GetAccountFindings"] = {"accessLevel": "Read", "resourceTypes": [], "conditionKeys": []}
     return {"service": "access-analyzer", "name": "IAM Access Analyzer",
             "source": f"botocore {botocore.__version__} accessanalyzer {model['metadata']['apiVersion']}",
             "resourceTypes": ANALYZER_RESOURCES, "conditionKeys": {}, "actions": actions}

@@ -43,6 +43,8 @@ def policy_kind(policy_type: str, resource_type: str | None = None) -> PolicyKin
         return PolicyKind.MANAGED
     if policy_type == "SERVICE_CONTROL_POLICY":
         return PolicyKind.GUARDRAIL
+    if policy_type == "RESOURCE_CONTROL_POLICY":
+        return PolicyKind.RESOURCE_GUARDRAIL
     return PolicyKind.TRUST if resource_type == TRUST_RESOURCE_TYPE else PolicyKind.RESOURCE
 
 

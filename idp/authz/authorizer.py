@@ -7,6 +7,7 @@ from flask import has_request_context
 
 from idp import audit, clock, logs, metrics
 from idp.authz.context import global_keys
+from idp.authz.guardrails import guardrails_for, organization_keys
 from idp.authz.policy_store import policies_for_user
 from idp.authz.principals import Caller
 from idp.errors import AccessDenied, UnmodifiableEntity
@@ -40,7 +41,7 @@ def decide(
     also allow the request, whatever else allowed it.
     """
     request = request_for(caller, action, resource, context)
-    decision = evaluate(request, caller_policies(caller, resource_policies))
+    decision = evaluate(request, caller_policies(caller, resource_policies, request=request))
     if bound is not None:
         decision = within_bound(request, decision, bound)
     metrics.record_decision(decision)
@@ -68,8 +69,10 @@ def within_bound(request: RequestContext, decision: Decision, bound: PolicySet) 
 
 
 def request_for(caller: Caller, action: str, resource: str, context: dict[str, object] | None = None) -> RequestContext:
-    """The engine's question: global keys, the keys the caller's session supplies, then `context`."""
+    """The engine's question: global keys, the caller's organization's, the keys the caller's session supplies,
+    then `context`."""
     keys = global_keys(caller)
+    keys.update(organization_keys(caller.principal, caller.authz_version))
     if caller.session_keys:
         keys.update(caller.session_keys)
         if caller.mfa_auth_time is not None:
@@ -79,13 +82,18 @@ def request_for(caller: Caller, action: str, resource: str, context: dict[str, o
     return RequestContext(caller.principal, action, resource, keys)
 
 
-def caller_policies(caller: Caller, resource_policies: Sequence[Policy] = ()) -> PolicySet:
-    """The caller's own policies (a session's resolved set, or the user's), plus any resource policies."""
+def caller_policies(caller: Caller, resource_policies: Sequence[Policy] = (), *,
+                    request: RequestContext | None = None) -> PolicySet:
+    """The caller's own policies (a session's resolved set, or the user's), plus any resource policies, plus,
+    for `request`, the organization's guardrails: the caller's SCPs and the RCPs of the resource's account."""
     policies = caller.policies
     if policies is None:
         policies = EMPTY if caller.user_pk is None else policies_for_user(
             caller.user_pk, caller.account_id, caller.arn, caller.authz_version
         )
+    guardrails = guardrails_for(request, caller.authz_version) if request is not None else None
+    if guardrails is not None:
+        policies = policies.with_guardrails(guardrails.guardrails, guardrails.resource_guardrails)
     return policies.with_resource(resource_policies) if resource_policies else policies
 
 

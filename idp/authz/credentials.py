@@ -27,7 +27,7 @@ from flask import request
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from idp import audit, clock
+from idp import audit, clock, work
 from idp.authz import sessions, sigv4
 from idp.authz.policy_store import authz_version
 from idp.authz.principals import Caller, root_principal, user_principal
@@ -179,6 +179,8 @@ def _authenticate_temporary(
     if verified.session_token != token:
         raise invalid_token()
     check_session_reach(session, service, action)
+    if session.is_role_session:
+        sessions.touch_role(session.principal_id, verified.region)  # RoleLastUsed, like a key's last use
     return sessions.caller_for(token, session, verified.region)
 
 
@@ -211,11 +213,18 @@ def _audit_reach(session: SessionToken, resource: str, reason: str) -> None:
 
 
 def _touch(key: KnownKey, verified: sigv4.VerifiedSignature) -> None:
+    """Record the key's last use (at most once a minute per instance), whether the request is then refused or not.
+
+    AWS records last use on denied calls too; the write is kept like a noted audit entry (`work.keep`), and
+    remembered once committed. A region not of AWS's shape is not recorded (the report shows N/A).
+    """
     now = clock.now()
     if key.last_used_at is not None and now - key.last_used_at < LAST_USED_GRANULARITY:
         return
-    db.session.execute(
-        update(AccessKey).where(AccessKey.access_key_id == key.access_key_id)
-        .values(last_used_at=now, last_used_service=verified.service, last_used_region=verified.region)
+    values = {"last_used_at": now, "last_used_service": verified.service,
+              "last_used_region": sigv4.aws_region(verified.region)}
+    work.keep(
+        lambda: db.session.execute(update(AccessKey).where(AccessKey.access_key_id == key.access_key_id)
+                                   .values(values).execution_options(synchronize_session=False)),
+        lambda: _cache().put(key.access_key_id, replace(key, last_used_at=now), version=key.version),
     )
-    _cache().put(key.access_key_id, replace(key, last_used_at=now), version=key.version)

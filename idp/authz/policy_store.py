@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from flask import current_app, has_app_context
 from sqlalchemy import bindparam, event, or_, select, update
@@ -38,6 +38,18 @@ _MISSING = object()  # a cached None is an answer (the role or policy is gone), 
 def _cache() -> Cache:
     """Policy sets, role snapshots and session policies by principal, each at the authz version it was read at."""
     return app_cache("idp.policy_cache", MAX_CACHED_PRINCIPALS)
+
+
+T = TypeVar("T")
+
+
+def cached(key: tuple, version: int, load: Callable[[], T]) -> T:
+    """What `load` returns, read once per (key, authz version) into this app's policy cache (None included)."""
+    cache = _cache()
+    found = cache.get(key, version=version, default=_MISSING)
+    if found is not _MISSING:
+        return found
+    return cache.put(key, load(), version=version)
 
 
 @contextmanager

@@ -9,11 +9,12 @@ request with temporary credentials reads nothing from the database. STS
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from idp import clock
+from idp import clock, work
+from idp.authz import sigv4
 from idp.authz.policy_store import (
     fresh_authz_version,
     parsed,
@@ -33,9 +34,11 @@ from idp.authz.session_tokens import (
 from idp.cache import Cache, app_cache
 from idp.policy import Policy, PolicyKind, PolicySet, PrincipalType, RequestPrincipal
 from models import db
+from models.role import Role
 from models.user import User
 
 MAX_CACHED_SESSIONS = 10_000
+ROLE_LAST_USED_GRANULARITY = timedelta(minutes=1)
 INLINE_SESSION_POLICY_ID = "session-policy"
 # Stands in for a PolicyArns entry that no longer exists: the session stays limited, to nothing.
 _NOTHING = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"*","Resource":"*"}]}'
@@ -46,6 +49,23 @@ _EVERYTHING = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"
 def assumed_role_arn(account_id: str, role_name: str, session_name: str) -> str:
     """`arn:aws:sts::A:assumed-role/R/S` (the role's path is not part of it, as at AWS)."""
     return f"arn:aws:sts::{account_id}:assumed-role/{role_name}/{session_name}"
+
+
+def touch_role(role_id: str, region: str, last_used_at: datetime | None = None) -> None:
+    """Record a role's last use (RoleLastUsed): its assumption, or a request signed with one of its sessions.
+
+    Like access keys' last use: at most once a minute per role and instance, kept even when the request is then
+    refused (`work.keep`); a region not of AWS's shape is not recorded.
+    """
+    now = clock.now()
+    seen = app_cache("idp.role_last_used", MAX_CACHED_SESSIONS)
+    last = seen.get(role_id, default=last_used_at)
+    if last is not None and now - clock.as_utc(last) < ROLE_LAST_USED_GRANULARITY:
+        return
+    work.keep(lambda: db.session.execute(update(Role).where(Role.role_id == role_id)
+                                         .values(last_used_at=now, last_used_region=sigv4.aws_region(region))
+                                         .execution_options(synchronize_session=False)),
+              lambda: seen.put(role_id, now))
 
 
 def federated_user_arn(account_id: str, name: str) -> str:

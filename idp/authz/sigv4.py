@@ -34,6 +34,7 @@ SKEW = timedelta(minutes=5)
 MAX_EXPIRES = 604800  # seven days, the lifetime of a signing key
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 _AMZ_DATE = re.compile(r"\d{8}T\d{6}Z", re.ASCII)
+AWS_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}", re.ASCII)
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 SIGNATURE_DOES_NOT_MATCH = (
@@ -260,6 +261,15 @@ def _check_time(creds: _Credentials, signed_at: datetime, now: datetime) -> date
             status=400,
         )
     return expires
+
+
+def aws_region(region: str | None) -> str | None:
+    """`region` when it has the shape of an AWS region (`us-east-1`, `us-gov-west-1`), else None.
+
+    Any region signs a request, but only one of AWS's shape is recorded as a credential's last-used region: that
+    value is shown verbatim to administrators (credential report CSV, GetAccessKeyLastUsed, RoleLastUsed).
+    """
+    return region if region is not None and AWS_REGION.fullmatch(region) else None
 
 
 def _check_scope(creds: _Credentials, addressed: str) -> tuple[str, str, str, str]:

@@ -17,7 +17,8 @@ session policy of an assumed-role session:
 - any other token stands for a web-identity subject of this IdP's own OIDC
   provider, which only resource-based policies can let in; its claims become
   the condition keys `<provider-url>:sub`, `:aud`, `:amr`, `:<claim>` as
-  AssumeRoleWithWebIdentity would carry them.
+  AssumeRoleWithWebIdentity would carry them: only the claims this IdP
+  asserts itself (`trusted_claims`, the one rule for both).
 
 Whatever the subject, `bound` holds the scopes' policies: the authorizer
 refuses anything they do not allow, even what a resource-based policy naming
@@ -28,12 +29,13 @@ carries `oidc:ClientId`, `oidc:Scope` (multi-valued) and `oidc:Audience`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import select
 
-from idp.authz.liveness import check_live
+from idp.authz.liveness import BOUND_JTI_CLAIM, check_live
 from idp.authz.policy_store import parsed, policies_for_user
 from idp.authz.principals import Caller, client_arn, user_principal
 from idp.keys import verify_own_token
@@ -49,6 +51,13 @@ _ACCOUNT_ID = re.compile(r"\d{12}")
 _USER_ID = re.compile(r"AIDA[A-Z0-9]{1,124}")
 # Registered claims describe the token, not the subject; they are not condition keys.
 _NOT_CONDITION_KEYS = frozenset({"iss", "exp", "nbf", "iat", "jti"})
+# Claims of our own tokens that this IdP asserts, never the user: registered and session claims, the account, the
+# groups, the IAM user name, the grant. `email` joins them only while `email_verified` is true (`trusted_claims`).
+IDP_ASSERTED_CLAIMS = frozenset({
+    "iss", "sub", "aud", "azp", "exp", "nbf", "iat", "jti", "auth_time", "acr", "amr", "sid", "at_hash", "gid",
+    "account", "groups", "preferred_username", "email_verified", "client_id", "scope", "subject_issuer",
+    BOUND_JTI_CLAIM,
+})
 MAX_AUDIENCE = 2048
 # Condition keys every bearer request carries (catalogued in idp/analyzer/catalog/oidc.json).
 CLIENT_ID_KEY, SCOPE_KEY, AUDIENCE_KEY = "oidc:ClientId", "oidc:Scope", "oidc:Audience"
@@ -166,6 +175,19 @@ def _client_caller(account: str, client_id: str, identity: list[Policy]) -> Call
     return Caller(principal, policies=PolicySet(identity=identity))
 
 
+def trusted_claims(claims: Mapping[str, object]) -> dict[str, object]:
+    """The claims of one of our own tokens that may become condition keys: those this IdP asserts itself.
+
+    A user writes their own `name`, `given_name`, ... and an unproven `email` (`idp.iam.profiles`); no
+    policy may match on them, at STS (`idp.sts.web_identity`, and so the derived `roles` claim) or here.
+    `email` counts only when `email_verified` is true.
+    """
+    trusted = {name: value for name, value in claims.items() if name in IDP_ASSERTED_CLAIMS}
+    if claims.get("email_verified") is True and "email" in claims:
+        trusted["email"] = claims["email"]
+    return trusted
+
+
 def _web_identity(claims: dict, account: str | None) -> TokenIdentity:
     url = provider_url()
     account = account or _default_account()
@@ -174,7 +196,7 @@ def _web_identity(claims: dict, account: str | None) -> TokenIdentity:
         provider, account, PrincipalType.WEB_IDENTITY_USER, user_id=f"{url}:{claims['sub']}", provider=provider
     )
     context: dict[str, object] = {"aws:FederatedProvider": provider}
-    for name, value in claims.items():
+    for name, value in trusted_claims(claims).items():
         if name in _NOT_CONDITION_KEYS:
             continue
         if isinstance(value, (str, int, float, bool)):

@@ -175,3 +175,4 @@ def render_error(error: IdpError) -> Response:
 
 
 from idp.aws import cloudtrail  # noqa: E402,F401  (registers the CloudTrail operations)
+from idp.aws import organizations  # noqa: E402,F401  (registers the Organizations operations)

@@ -190,3 +190,6 @@ def register_resource_policy(call: RestCall) -> None:
     document = call.document("policyDocument") if call.body.get("policyDocument") is not None else None
     analyzers.register_resource_policy(call.caller.account_id, resource_arn,
                                        call.string("resourceType", required=False) or "Custom::Resource", document)
+
+
+from idp.aws import rest_json_reports  # noqa: E402,F401  (registers policy generation and account findings)

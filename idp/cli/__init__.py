@@ -52,3 +52,4 @@ def emit(document: dict, as_json: bool, human: str) -> None:
 
 
 from idp.cli import accounts, analyze, apis, audit, clients, housekeeping, keys, portability, upstreams  # noqa: E402,F401  (registers the commands)
+from idp.cli import lifecycle  # noqa: E402,F401  (idp accounts lifecycle)

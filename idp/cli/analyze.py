@@ -1,4 +1,4 @@
-"""`flask --app app idp analyze ...`: validate policies and review changes from the shell or a CI pipeline.
+"""`flask --app app idp analyze ...`: validate policies, review changes and check an account from the shell or CI.
 
 Exit codes: 0 when the check passes (no finding at or above `--fail-on`),
 1 when it fails, 2 for a usage error (click's own).
@@ -10,8 +10,8 @@ import json
 import click
 from flask import current_app
 
+from idp.analyzer import account_checks, checks, validation
 from idp.analyzer import catalog as analyzer_catalog
-from idp.analyzer import checks, validation
 from idp.analyzer.findings import SEVERITY, FindingType
 from idp.cli import idp_cli, one_line_errors
 
@@ -21,7 +21,7 @@ CHECK_TYPES = click.Choice(checks.POLICY_TYPES)
 
 @idp_cli.group("analyze")
 def analyze() -> None:
-    """Access analyzer: policy validation and change checks."""
+    """Access analyzer: policy validation, change checks and account findings."""
 
 
 def _catalog(extra: tuple[str, ...]):
@@ -165,3 +165,28 @@ def _default_account() -> str:
         return accounts.default_account_id()
     except NotFound:
         raise click.ClickException("no default account: run `flask --app app idp bootstrap` or pass --account")
+
+
+SEVERITY_CHOICE = click.Choice(account_checks.SEVERITIES)
+
+
+@analyze.command("account")
+@click.option("--account", "account_id", default=None, help="The account (default: the default account).")
+@click.option("--fail-on", type=SEVERITY_CHOICE, default="high", show_default=True,
+              help="Exit 1 when a finding is at least this severe.")
+@json_option
+@one_line_errors
+def account_command(account_id: str | None, fail_on: str, as_json: bool) -> None:
+    """Least-privilege findings over an account (root user, credentials, unused roles, broad and trust policies)."""
+    findings = account_checks.check_account(account_id or _default_account())
+    if as_json:
+        click.echo(json.dumps({"findings": [finding.as_json() for finding in findings]}, indent=2))
+    else:
+        for finding in findings:
+            click.echo(f"{finding.severity.upper()} {finding.check} {finding.resource}: {finding.title}. "
+                       f"{finding.detail} Fix: {finding.fix}")
+        if not findings:
+            click.echo("No findings.")
+    threshold = account_checks.SEVERITIES.index(fail_on)
+    if any(account_checks.SEVERITIES.index(finding.severity) <= threshold for finding in findings):
+        raise SystemExit(1)

@@ -1,4 +1,4 @@
-"""`idp upstreams add|update|apply|list|show|remove`: upstream OpenID Connect providers for federated sign-in."""
+"""`idp upstreams add|update|apply|list|show|remove`: upstream identity providers (OpenID Connect, SAML, LDAP)."""
 from __future__ import annotations
 
 import functools
@@ -13,7 +13,7 @@ from idp.cli import emit, idp_cli, one_line_errors
 from idp.federation import metadata, registry
 from idp.iam import accounts
 
-upstreams_cli = AppGroup("upstreams", help="Upstream OpenID Connect providers (federated sign-in).")
+upstreams_cli = AppGroup("upstreams", help="Upstream OpenID Connect, SAML and LDAP providers (federated sign-in).")
 idp_cli.add_command(upstreams_cli)
 
 
@@ -29,7 +29,9 @@ def add_command(path: str, as_json: bool) -> None:
     """Register an upstream from its file; prints it with the redirect URI to register upstream."""
     upstream = registry.add(registry.read_file(path), accounts.default_account_id())
     shown = registry.describe(upstream, _issuer())
-    emit(shown, as_json, f"upstream {upstream.name}: register {shown['redirect_uri']} at {upstream.issuer}")
+    text = (f"upstream {upstream.name}: register {shown['redirect_uri']} at {upstream.issuer}"
+            if "redirect_uri" in shown else f"upstream {upstream.name} ({upstream.type}) added")
+    emit(shown, as_json, text)
 
 
 @upstreams_cli.command("update")
@@ -62,7 +64,8 @@ def apply_command(path: str, as_json: bool) -> None:
 def list_command(as_json: bool) -> None:
     """Every upstream."""
     shown = [registry.describe(upstream, _issuer()) for upstream in registry.listed()]
-    emit({"upstreams": shown}, as_json, "\n".join(f"{u['name']}\t{u['issuer']}\t{u['account']}" for u in shown))
+    emit({"upstreams": shown}, as_json,
+         "\n".join(f"{u['name']}\t{u['type']}\t{u['issuer']}\t{u['account']}" for u in shown))
 
 
 @upstreams_cli.command("show")

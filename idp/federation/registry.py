@@ -1,11 +1,23 @@
-"""Upstream providers: the upstream file format, add/update/list/show/remove, the sealed client secret.
+"""Upstream providers: the upstream file format, add/update/list/show/remove, the sealed secret.
 
-The file (DESIGN.md "Federation") is `{"name", "issuer", "client_id",
+A file's `"type"` says which kind of upstream it describes: `"oidc"` (the
+default), `"saml"` or `"ldap"`; any other type is refused.
+
+OIDC (DESIGN.md "Federation") is `{"name", "issuer", "client_id",
 "client_secret", "scopes", "account", "groups", "tags", "allow"}` plus optional
 `deny`, `display_name`, `icon_url`, `discovery_url`, explicit endpoints,
 `token_endpoint_auth_method`, `pkce`, `userinfo`, `trust_email`,
 `link_verified_email`, `enabled` and `claims` (upstream claims passed through
 into our tokens under the `upstream` claim, see `idp.federation.claims`).
+
+SAML and LDAP share `SHARED_KEYS` with OIDC (name, account, the mapping rules,
+`display_name`, `enabled`, `claims`); everything else of their file is checked
+by their own `config.parse(document) -> settings` (`idp.federation.saml.config`,
+`idp.federation.ldap.config`; it gets the whole document and ignores the shared
+keys), kept in the upstream's `settings`. A type's one secret (`SECRETS`: the
+LDAP `bind_password`) is taken out of the settings and sealed with the master
+key like an OIDC client secret; `settings["issuer"]`, when a type gives it,
+names the identity source (else the first of `settings["url"]`).
 """
 from __future__ import annotations
 
@@ -32,19 +44,25 @@ ENDPOINTS = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "j
 KNOWN_KEYS = frozenset({
     "name", "issuer", "client_id", "client_secret", "scopes", "account", "groups", "tags", "allow", "deny",
     "display_name", "icon_url", "discovery_url", "token_endpoint_auth_method", "pkce", "userinfo", "trust_email",
-    "link_verified_email", "enabled", "claims", *ENDPOINTS,
+    "link_verified_email", "enabled", "claims", "type", *ENDPOINTS,
 })
+TYPES = ("oidc", "saml", "ldap")
+SHARED_KEYS = frozenset({"name", "type", "account", "groups", "tags", "allow", "deny", "display_name", "enabled",
+                         "claims"})
+SECRETS = {"ldap": "bind_password"}
+REDACTED = "(sealed)"
 
 
-def _purpose(name: str) -> str:
-    return f"upstream-client-secret:{name}"
+def _purpose(name: str, kind: str = "oidc") -> str:
+    field = SECRETS.get(kind, "client-secret").replace("_", "-")
+    return f"upstream-{field}:{name}"
 
 
 def client_secret(upstream: UpstreamProvider) -> str | None:
-    """The upstream client secret, unsealed (None for a public client)."""
+    """The upstream's secret, unsealed: the OIDC client secret or the LDAP bind password (None without one)."""
     if upstream.client_secret_encrypted is None:
         return None
-    return master_key().open(upstream.client_secret_encrypted, _purpose(upstream.name)).decode()
+    return master_key().open(upstream.client_secret_encrypted, _purpose(upstream.name, upstream.type)).decode()
 
 
 def find(name: str) -> UpstreamProvider | None:
@@ -66,8 +84,18 @@ def listed() -> list[UpstreamProvider]:
 
 
 def enabled() -> list[UpstreamProvider]:
-    """The upstreams the login page offers."""
+    """The enabled upstreams of every type."""
     return [upstream for upstream in listed() if upstream.enabled]
+
+
+def offered() -> list[UpstreamProvider]:
+    """The upstreams the login page offers as buttons: enabled OIDC and SAML ones (LDAP users use the form)."""
+    return [upstream for upstream in enabled() if upstream.type in ("oidc", "saml")]
+
+
+def of_type(account_id: str, kind: str) -> list[UpstreamProvider]:
+    """The enabled upstreams of one type in an account, by name."""
+    return [upstream for upstream in enabled() if upstream.account_id == account_id and upstream.type == kind]
 
 
 def add(document: dict, default_account: str) -> UpstreamProvider:
@@ -80,7 +108,7 @@ def add(document: dict, default_account: str) -> UpstreamProvider:
     db.session.add(upstream)
     db.session.flush()
     audit.record("federation:AddUpstream", resource=name, account_id=upstream.account_id, decision="Allow",
-                 detail={"issuer": upstream.issuer})
+                 detail={"type": upstream.type, "issuer": upstream.issuer})
     return upstream
 
 
@@ -90,7 +118,7 @@ def update(document: dict, default_account: str) -> UpstreamProvider:
     _apply(upstream, document, default_account)
     db.session.flush()
     audit.record("federation:UpdateUpstream", resource=upstream.name, account_id=upstream.account_id,
-                 decision="Allow", detail={"issuer": upstream.issuer})
+                 decision="Allow", detail={"type": upstream.type, "issuer": upstream.issuer})
     return upstream
 
 
@@ -105,8 +133,10 @@ def remove(name: str) -> None:
 def describe(upstream: UpstreamProvider, redirect_base: str) -> dict[str, Any]:
     """What `upstreams show|list` print: never the secret."""
     rules = upstream.mappings or {}
+    if upstream.type != "oidc":
+        return _describe_typed(upstream, rules, redirect_base)
     return {
-        "name": upstream.name, "account": upstream.account_id, "issuer": upstream.issuer,
+        "name": upstream.name, "type": upstream.type, "account": upstream.account_id, "issuer": upstream.issuer,
         "client_id": upstream.client_id, "has_client_secret": upstream.client_secret_encrypted is not None,
         "token_endpoint_auth_method": upstream.token_endpoint_auth_method, "scopes": list(upstream.scopes),
         "pkce": upstream.use_pkce, "display_name": upstream.display_name, "enabled": upstream.enabled,
@@ -115,6 +145,23 @@ def describe(upstream: UpstreamProvider, redirect_base: str) -> dict[str, Any]:
         **{key: rules.get(key, []) for key in mapping.RULE_KINDS},
         "claims": rules.get("claims", []), "userinfo": bool(rules.get("userinfo")),
         "link_verified_email": bool(rules.get("link_verified_email")),
+    }
+
+
+def _describe_typed(upstream: UpstreamProvider, rules: dict, redirect_base: str) -> dict[str, Any]:
+    """A SAML or LDAP upstream: its settings, the secret shown only as REDACTED (or None when it has none)."""
+    settings = dict(upstream.settings or {})
+    secret = SECRETS.get(upstream.type)
+    if secret is not None:
+        settings[secret] = REDACTED if upstream.client_secret_encrypted is not None else None
+    urls = {}
+    if upstream.type == "saml":
+        base = f"{redirect_base}/login/upstream/{upstream.name}/saml"
+        urls = {"sp_metadata_url": f"{base}/metadata", "acs_url": f"{base}/acs"}
+    return {
+        "name": upstream.name, "type": upstream.type, "account": upstream.account_id, "issuer": upstream.issuer,
+        "display_name": upstream.display_name, "enabled": upstream.enabled, "settings": settings, **urls,
+        **{key: rules.get(key, []) for key in mapping.RULE_KINDS}, "claims": rules.get("claims", []),
     }
 
 
@@ -149,13 +196,69 @@ def apply_all(document: Any, default_account: str) -> list[tuple[UpstreamProvide
 def _apply(upstream: UpstreamProvider, document: dict, default_account: str) -> None:
     if not isinstance(document, dict):
         raise ValidationError("The upstream file must hold a JSON object.")
-    unknown = sorted(set(document) - KNOWN_KEYS)
-    if unknown:
-        raise ValidationError(f"Unknown keys in the upstream file: {', '.join(unknown)}.")
+    kind = _type(document.get("type", "oidc"))
+    if upstream.type not in (None, kind):
+        raise ValidationError(f"{upstream.name} is an upstream of type {upstream.type}; remove it to change its type.")
     account = str(document.get("account") or default_account)
     if db.session.get(Account, account) is None:
         raise NotFound(f"There is no account {account}.")
     upstream.account_id = account
+    upstream.type = kind
+    if kind == "oidc":
+        _apply_oidc(upstream, document)
+    else:
+        _apply_typed(upstream, kind, document)
+
+
+def _type(value: object) -> str:
+    if value not in TYPES:
+        raise ValidationError(f"type must be one of {', '.join(TYPES)} (default oidc).")
+    return str(value)
+
+
+def _apply_typed(upstream: UpstreamProvider, kind: str, document: dict) -> None:
+    """A SAML or LDAP upstream: its settings from its type's parser, the shared keys as for OIDC."""
+    settings = dict(_parser(kind)(document))
+    secret = settings.pop(SECRETS[kind], None) if kind in SECRETS else None
+    upstream.settings = settings
+    upstream.issuer = str(settings.get("issuer") or (settings.get("url") or [f"urn:{kind}:{upstream.name}"])[0])
+    upstream.client_id = ""
+    upstream.client_secret_encrypted = (
+        master_key().seal(secret.encode(), _purpose(upstream.name, kind)) if secret else None)
+    upstream.token_endpoint_auth_method = "none"
+    upstream.scopes = []
+    upstream.use_pkce = True
+    for endpoint in ("discovery_url", *ENDPOINTS):
+        setattr(upstream, endpoint, None)
+    upstream.display_name = _optional_text(document.get("display_name"), "display_name", 255)
+    upstream.icon_url = None
+    upstream.trust_email = False
+    upstream.enabled = _flag(document, "enabled", True)
+    rules = mapping.checked_rules(document)
+    rules["claims"] = _passthrough(document.get("claims", []))
+    upstream.mappings = rules
+
+
+def _parser(kind: str):
+    """The `parse(document) -> settings` of a type's config module."""
+    if kind == "ldap":
+        from idp.federation.ldap import config as ldap_config
+
+        return ldap_config.parse
+    try:
+        from idp.federation.saml import config as saml_config
+    except ModuleNotFoundError as error:
+        if error.name not in ("idp.federation.saml", "idp.federation.saml.config"):
+            raise
+        raise ValidationError("SAML upstreams are not available.") from None
+    return saml_config.parse
+
+
+def _apply_oidc(upstream: UpstreamProvider, document: dict) -> None:
+    unknown = sorted(set(document) - KNOWN_KEYS)
+    if unknown:
+        raise ValidationError(f"Unknown keys in the upstream file: {', '.join(unknown)}.")
+    upstream.settings = None
     upstream.issuer = _url(document.get("issuer"), "issuer").rstrip("/")
     upstream.discovery_url = _optional_url(document.get("discovery_url"), "discovery_url")
     for endpoint in ENDPOINTS:

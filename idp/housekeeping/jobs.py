@@ -1,4 +1,5 @@
-"""The scheduled jobs: key rotation per purpose; purging what has expired, audit retention included.
+"""The scheduled jobs: key rotation per purpose; purging what has expired, audit retention included; the
+mail outbox.
 
 Each job runs in its own unit of work (`idp.housekeeping.run_once`), is audited
 by the service it calls (`keys:RotateKeys` by the keystore,
@@ -11,7 +12,9 @@ from datetime import timedelta
 
 from idp import clock
 from idp.config import Settings
+from idp.federation.ldap import sync as ldap_sync
 from idp.keys import keystore
+from idp.mail import sender
 from idp.maintenance import purge_expired
 
 KEY_PURPOSES = ("token", "session")
@@ -33,4 +36,15 @@ def purge(settings: Settings, actor: str) -> dict[str, int]:
     return purge_expired(clock.now())
 
 
-JOBS = (("rotated", rotate_keys), ("purged", purge))
+def deliver_mail(settings: Settings, actor: str) -> dict[str, int]:
+    """Send the outbox's due messages, retrying earlier failures (`idp.mail.sender`)."""
+    return sender.deliver_due(settings)
+
+
+def sync_directories(settings: Settings, actor: str) -> dict[str, int]:
+    """Remove the memberships LDAP directories removed since their users' last sign-in (`idp.federation.ldap`)."""
+    return ldap_sync.sync_all(actor)
+
+
+JOBS = (("rotated", rotate_keys), ("purged", purge), ("mailed", deliver_mail),
+        ("directories_synced", sync_directories))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from idp.authz import policy_store
+from idp.authz import guardrails, policy_store
 from idp.authz.policy_store import refusing_malformed
 from idp.authz.principals import user_principal
 from idp.errors import ClientError, NotFound
@@ -27,6 +27,7 @@ from idp.policy import (
     matching_statements,
     parse_policy,
 )
+from idp.policy.evaluate import guardrails_allow
 
 DECISIONS = {
     DecisionEffect.ALLOW: "allowed",
@@ -42,6 +43,8 @@ class Subject:
     principal: RequestPrincipal
     identity: list[Policy] = field(default_factory=list)
     boundary: list[Policy] = field(default_factory=list)
+    # A stored principal: its organization's SCPs (and the resource's RCPs) take part, as in a real request.
+    guarded: bool = False
 
 
 def parse_inputs(documents: Sequence[str], kind: PolicyKind, label: str) -> list[Policy]:
@@ -85,16 +88,16 @@ def subject_of(account_id: str, source_arn: str) -> Subject:
     name = rest.rsplit("/", 1)[-1]
     if kind == "user" and (user := users.find(account_id, name)) is not None:
         identity, boundary = policy_store.user_identity(user)
-        return Subject(user_principal(user), identity, boundary)
+        return Subject(user_principal(user), identity, boundary, guarded=True)
     if kind == "group" and (group := groups.find(account_id, name)) is not None:
         principal = RequestPrincipal.of(group.arn, account_id, PrincipalType.USER, user_id=group.group_id)
-        return Subject(principal, policy_store.group_identity(group))
+        return Subject(principal, policy_store.group_identity(group), guarded=True)
     if kind == "role" and (role := roles.find(account_id, name)) is not None:
         identity, boundary = policy_store.role_identity(role)
         principal = RequestPrincipal.of(role.arn, account_id, PrincipalType.ASSUMED_ROLE,
                                         user_id=role.role_id, role_arn=role.arn,
                                         tags={t["Key"]: t["Value"] for t in role.tags or []})
-        return Subject(principal, identity, boundary)
+        return Subject(principal, identity, boundary, guarded=True)
     raise NotFound(f"Entity {source_arn} does not exist.") if kind in ("user", "group", "role") else ClientError(
         f"Invalid ARN {source_arn}: must be a user, group or role of this account.", code="InvalidInput")
 
@@ -134,12 +137,18 @@ def simulate(
         policies = policies.with_resource([resource_policy])
     referenced = {key.lower(): key for key in context_keys([*subject.identity, *subject.boundary])}
     given = {key.lower() for key in context}
+    joined = guardrails.membership(subject.principal.account) if subject.guarded else None
+    # A real request of the subject carries its organization's keys (aws:PrincipalOrgID): so does this one.
+    keys = {**guardrails.organization_keys(subject.principal, None), **context} if joined else context
     results = []
     for action in actions:
         for resource in resources or ["*"]:
-            request = RequestContext(subject.principal, action, resource, context, resource_owner or "")
-            decision = evaluate(request, policies)
-            matched = decision.statements or matching_statements(request, policies)
+            request = RequestContext(subject.principal, action, resource, keys, resource_owner or "")
+            bound = guardrails.guardrails_for(request, None) if joined else None
+            guarded = policies.with_guardrails(bound.guardrails, bound.resource_guardrails) \
+                if bound is not None else policies
+            decision = evaluate(request, guarded)
+            matched = decision.statements or matching_statements(request, guarded)
             present = set(request.keys)
             results.append({
                 "EvalActionName": action,
@@ -152,6 +161,9 @@ def simulate(
                 ),
                 "PermissionsBoundaryDecisionDetail": (
                     {"AllowedByPermissionsBoundary": _boundary_allows(request, subject)} if subject.boundary else None
+                ),
+                "OrganizationsDecisionDetail": (
+                    {"AllowedByOrganizations": bound is None or guardrails_allow(request, bound)} if joined else None
                 ),
             })
     return results

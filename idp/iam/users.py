@@ -52,7 +52,10 @@ def listed(account_id: str, path_prefix: str, *, name_prefix: str = "", after: s
                                     User.path.startswith(path_prefix, autoescape=True))
     if name_prefix:
         start = name_prefix.lower()
-        query = query.where(User.name_lower.startswith(start, autoescape=True), User.name_lower >= start)
+        # The upper bound ends the index read after the prefix's names (U+10FFFF sorts after every character a
+        # name may hold); LIKE decides which rows match.
+        query = query.where(User.name_lower >= start, User.name_lower < start + "\U0010ffff",
+                            User.name_lower.startswith(start, autoescape=True))
     if after is not None:
         query = query.where(User.name_lower > after)
     return list(db.session.execute(query.order_by(User.name_lower).limit(limit)))

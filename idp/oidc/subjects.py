@@ -8,9 +8,18 @@ from sqlalchemy import select
 
 from idp.clock import as_utc
 from idp.federation.claims import upstream_claim
+from idp.iam import profiles
 from idp.iam.accounts import root_arn
 from models import db
 from models.user import User
+
+# OIDC Core 5.4, the claims served (`address` is not).
+SCOPE_CLAIMS = {
+    "profile": ("name", "given_name", "family_name", "preferred_username", "picture", "zoneinfo", "locale",
+                "updated_at"),
+    "email": ("email", "email_verified"),
+    "phone": ("phone_number", "phone_number_verified"),
+}
 
 
 @dataclass(frozen=True)
@@ -42,19 +51,24 @@ class Subject:
 
 
 def scope_claims(subject: Subject, scopes: set[str]) -> dict:
-    """`profile`, `email` and `groups` claims for the granted scopes (OIDC Core 5.4)."""
+    """The standard claims the granted `profile`, `email` and `phone` scopes release (OIDC Core 5.4), and
+    `groups`: the one place userinfo and the ID token take them from."""
     user = subject.user()
-    claims: dict = {}
-    if "profile" in scopes:
-        claims["preferred_username"] = user.name if user else "root"
-        claims["name"] = (user.display_name or user.name) if user else "root"
-    if "email" in scopes and user is not None and user.email:
-        claims["email"] = user.email
-        claims["email_verified"] = bool(user.email_verified)
+    held = _standard_claims(user)
+    claims: dict = {name: held[name] for scope, names in SCOPE_CLAIMS.items() if scope in scopes
+                    for name in names if name in held}
     claims["groups"] = sorted(group.name for group in user.groups) if user else []
     if user is not None:
         claims.update(upstream_claim(user))  # federation: the namespaced `upstream` claim
     return claims
+
+
+def _standard_claims(user: User | None) -> dict:
+    """The user's profile (`idp.iam.profiles`) and `preferred_username`, always the IAM user name (admin-set,
+    unique in the account, never the user's to choose); without a name of their own, `name` is the user name."""
+    if user is None:
+        return {"preferred_username": "root", "name": "root"}
+    return {"name": user.name, **profiles.get_profile(user), "preferred_username": user.name}
 
 
 def subject_exists(account_id: str, user_pk: int | None) -> bool:

@@ -22,6 +22,7 @@ class PolicyType(str, enum.Enum):
     """The slot a policy was evaluated in, named as AWS's denials name it."""
 
     GUARDRAIL = "service control policy"
+    RESOURCE_GUARDRAIL = "resource control policy"
     RESOURCE = "resource-based policy"
     IDENTITY = "identity-based policy"
     BOUNDARY = "permissions boundary"

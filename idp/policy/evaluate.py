@@ -1,4 +1,4 @@
-"""AWS's policy evaluation logic: explicit deny, guardrails, resource, identity, boundary, session.
+"""AWS's policy evaluation logic: explicit deny, guardrails (SCPs, RCPs), resource, identity, boundary, session.
 
 Follows the IAM User Guide, "Policy evaluation logic", "Determining whether a
 request is allowed or denied within an account" and "Cross-account policy
@@ -57,6 +57,13 @@ def evaluate(request: RequestContext, policies: PolicySet) -> Decision:
     return decision
 
 
+def guardrails_allow(request: RequestContext, policies: PolicySet) -> bool:
+    """Whether the service control policies alone let the request through: no level denies it and every level
+    allows it (nothing else is considered, as IAM's simulator reports AllowedByOrganizations)."""
+    scans = [_scan(level, request, PolicyType.GUARDRAIL) for level in policies.guardrails]
+    return all(not denies and allow is not None for denies, allow, _ in scans)
+
+
 def _evaluate(request: RequestContext, policies: PolicySet) -> Decision:
     principal = request.principal
     # Web identity, SAML, service and anonymous callers carry no identity-based
@@ -66,18 +73,24 @@ def _evaluate(request: RequestContext, policies: PolicySet) -> Decision:
     # normally handles root itself); only denies and guardrails bind it.
     is_root = principal.type is PrincipalType.ACCOUNT
     guardrails = [_scan(level, request, PolicyType.GUARDRAIL) for level in policies.guardrails]
+    resource_guardrails = [_scan(level, request, PolicyType.RESOURCE_GUARDRAIL)
+                           for level in policies.resource_guardrails]
     resource = _scan(policies.resource, request, PolicyType.RESOURCE) if policies.has_resource else _NOTHING
     scoped = has_identity and not is_root
     identity = _scan(policies.identity, request, PolicyType.IDENTITY) if scoped else _NOTHING
     boundary = _scan(policies.boundary, request, PolicyType.BOUNDARY) if scoped and policies.has_boundary else _NOTHING
     session = _scan(policies.session, request, PolicyType.SESSION) if scoped and policies.has_session else _NOTHING
 
-    denies = [ref for scan in (*guardrails, resource, identity, boundary, session) for ref in scan[0]]
+    scans = (*guardrails, *resource_guardrails, resource, identity, boundary, session)
+    denies = [ref for scan in scans for ref in scan[0]]
     if denies:
         return explain.explicit_deny(request, tuple(denies))
+    # Every level of the caller's SCPs, then of the resource's RCPs, must allow.
     if any(scan[1] is None for scan in guardrails):
         return explain.implicit_deny(request, PolicyType.GUARDRAIL)
-    granted = [scan[1] for scan in guardrails if scan[1] is not None]
+    if any(scan[1] is None for scan in resource_guardrails):
+        return explain.implicit_deny(request, PolicyType.RESOURCE_GUARDRAIL)
+    granted = [scan[1] for scan in (*guardrails, *resource_guardrails) if scan[1] is not None]
     resource_allow, grant = resource[1], resource[2]
 
     if not has_identity:

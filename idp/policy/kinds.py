@@ -17,6 +17,7 @@ class PolicyKind(enum.Enum):
     SESSION = "session"
     BOUNDARY = "boundary"
     GUARDRAIL = "guardrail"
+    RESOURCE_GUARDRAIL = "resource-guardrail"
 
     @property
     def size_limit(self) -> int:
@@ -26,7 +27,7 @@ class PolicyKind(enum.Enum):
     @property
     def needs_principal(self) -> bool:
         """Resource-based documents name who they apply to; others must not."""
-        return self in (PolicyKind.TRUST, PolicyKind.RESOURCE)
+        return self in (PolicyKind.TRUST, PolicyKind.RESOURCE, PolicyKind.RESOURCE_GUARDRAIL)
 
     @property
     def allows_resource(self) -> bool:
@@ -61,6 +62,8 @@ _SIZE_LIMITS = {
     PolicyKind.BOUNDARY: 6_144,
     # Service control policies are capped at 5,120 characters.
     PolicyKind.GUARDRAIL: 5_120,
+    # Resource control policies share the SCP quota.
+    PolicyKind.RESOURCE_GUARDRAIL: 5_120,
 }
 
 # JSON nesting deeper than a policy can legitimately be (document > Statement

@@ -14,12 +14,13 @@ class PolicySet:
     """Policies by type, each type indexed once and reused across requests.
 
     `guardrails` is a sequence of levels (organization root, OUs, account):
-    like SCPs, every level must allow. An empty slot means "not set": no
-    boundary, no session policy, no guardrails.
+    like SCPs, every level must allow. `resource_guardrails` are the levels
+    of the resource's account (RCPs), which bind whoever calls. An empty slot
+    means "not set": no boundary, no session policy, no guardrails.
     """
 
     __slots__ = (
-        "identity", "boundary", "session", "resource", "guardrails",
+        "identity", "boundary", "session", "resource", "guardrails", "resource_guardrails",
         "has_boundary", "has_session", "has_resource", "requires_resource_allow",
     )  # fmt: skip
 
@@ -30,8 +31,10 @@ class PolicySet:
         session: Sequence[Policy] = (),
         resource: Sequence[Policy] = (),
         guardrails: Sequence[Sequence[Policy]] = (),
+        resource_guardrails: Sequence[Sequence[Policy]] = (),
     ) -> None:
-        _check_kinds(resource, resource_based=True)
+        for slot in (resource, *resource_guardrails):
+            _check_kinds(slot, resource_based=True)
         for slot in (identity, boundary, session, *guardrails):
             _check_kinds(slot, resource_based=False)
         self.identity = StatementIndex(identity)
@@ -39,6 +42,7 @@ class PolicySet:
         self.session = StatementIndex(session)
         self.resource = StatementIndex(resource)
         self.guardrails = tuple(StatementIndex(level) for level in guardrails)
+        self.resource_guardrails = tuple(StatementIndex(level) for level in resource_guardrails)
         self._set_flags()
 
     def with_resource(self, resource: Sequence[Policy]) -> PolicySet:
@@ -47,12 +51,21 @@ class PolicySet:
         The principal's indexes (and their per-action caches) are shared.
         """
         _check_kinds(resource, resource_based=True)
+        return self._copy(resource=StatementIndex(resource))
+
+    def with_guardrails(
+        self, guardrails: Sequence[StatementIndex] = (), resource_guardrails: Sequence[StatementIndex] = ()
+    ) -> PolicySet:
+        """The same policies with these guardrail levels (SCPs, RCPs: another set's compiled levels) in place.
+
+        The levels' indexes are shared, so guardrails compiled once serve every principal they bind.
+        """
+        return self._copy(guardrails=tuple(guardrails), resource_guardrails=tuple(resource_guardrails))
+
+    def _copy(self, **slots: object) -> PolicySet:
         combined = object.__new__(PolicySet)
-        combined.identity = self.identity
-        combined.boundary = self.boundary
-        combined.session = self.session
-        combined.resource = StatementIndex(resource)
-        combined.guardrails = self.guardrails
+        for name in ("identity", "boundary", "session", "resource", "guardrails", "resource_guardrails"):
+            setattr(combined, name, slots.get(name, getattr(self, name)))
         combined._set_flags()
         return combined
 
@@ -68,6 +81,8 @@ class PolicySet:
         """Every (policy type, index) pair, guardrail levels included."""
         for level in self.guardrails:
             yield PolicyType.GUARDRAIL, level
+        for level in self.resource_guardrails:
+            yield PolicyType.RESOURCE_GUARDRAIL, level
         yield PolicyType.RESOURCE, self.resource
         yield PolicyType.IDENTITY, self.identity
         yield PolicyType.BOUNDARY, self.boundary

@@ -173,8 +173,10 @@ CLIENTS = Section("clients", "client", "client_id", {
 APIS = Section("apis", "api", "identifier", {
     "identifier": (text, REQUIRED), "name": (text, REQUIRED), "scopes": (policies, REQUIRED),
 })
+# SAML and LDAP upstreams ("type") carry their own "settings" and no issuer or client id.
 UPSTREAMS = Section("upstreams", "upstream", "name", {
-    "name": (text, REQUIRED), "issuer": (text, REQUIRED), "client_id": (text, REQUIRED),
+    "name": (text, REQUIRED), "type": (text, "oidc"), "settings": (optional_object, None),
+    "issuer": (optional_text, None), "client_id": (optional_text, None),
     "token_endpoint_auth_method": (text, "none"), "scopes": (texts, ["email", "openid", "profile"]),
     "display_name": (optional_text, None), "icon_url": (optional_text, None),
     "discovery_url": (optional_text, None), "authorization_endpoint": (optional_text, None),

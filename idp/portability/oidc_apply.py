@@ -81,7 +81,10 @@ def upstream(account_id: str, change: Change, secrets: Mapping[str, str]) -> Non
     found = registry.find(change.name)
     if found is not None and found.account_id != account_id:
         raise Conflict(f"upstream {change.name} belongs to another account")
-    if wanted["token_endpoint_auth_method"] in SECRET_METHODS:
+    settings = wanted.pop("settings", None) or {}
+    if wanted.get("type", "oidc") != "oidc":
+        wanted = _typed_upstream(wanted, settings, found, secrets)
+    elif wanted["token_endpoint_auth_method"] in SECRET_METHODS:
         secret = secrets.get(change.name) or (registry.client_secret(found) if found is not None else None)
         if secret is None:
             raise ValidationError(f"upstream {change.name} needs its client secret, which no export holds: "
@@ -89,6 +92,23 @@ def upstream(account_id: str, change: Change, secrets: Mapping[str, str]) -> Non
         wanted["client_secret"] = secret
     wanted["account"] = account_id
     (registry.update if found is not None else registry.add)(wanted, account_id)
+
+
+def _typed_upstream(wanted: dict, settings: dict, found, secrets: Mapping[str, str]) -> dict:
+    """A SAML or LDAP upstream's file: the shared keys and its settings; the LDAP bind password from `secrets`,
+    else the one it has."""
+    document = {**{key: wanted[key] for key in registry.SHARED_KEYS if key in wanted}, **settings}
+    field = registry.SECRETS.get(wanted["type"])
+    if field is None:
+        return document
+    same_type = found is not None and found.type == wanted["type"]
+    secret = secrets.get(wanted["name"]) or (registry.client_secret(found) if same_type else None)
+    if secret is not None:
+        document[field] = secret
+    elif settings.get("bind_dn"):
+        raise ValidationError(f"upstream {wanted['name']} needs its {field}, which no export holds: "
+                              "give it with --upstream-secrets FILE")
+    return document
 
 
 def delete(change: Change) -> None:

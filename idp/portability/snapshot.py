@@ -124,8 +124,10 @@ def upstream_entries(account_id: str) -> dict[str, dict]:
         if u.account_id != account_id:
             continue
         rules = u.mappings or {}
+        oidc = u.type == "oidc"
         found[u.name] = {
-            "name": u.name, "issuer": u.issuer, "client_id": u.client_id,
+            "name": u.name, "type": u.type, "settings": None if oidc else u.settings,
+            "issuer": u.issuer if oidc else None, "client_id": u.client_id if oidc else None,
             "token_endpoint_auth_method": u.token_endpoint_auth_method, "scopes": sorted(set(u.scopes)),
             "display_name": u.display_name, "icon_url": u.icon_url, "discovery_url": u.discovery_url,
             **{endpoint: getattr(u, endpoint) for endpoint in registry.ENDPOINTS},

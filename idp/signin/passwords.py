@@ -2,23 +2,30 @@
 
 Every attempt costs exactly one argon2id verification, against a dummy hash
 when the account, the user or its login profile does not exist, so neither
-the answer nor its timing tells which part was wrong.
+the answer nor its timing tells which part was wrong. A user name no local
+user of the account has a password for goes to the account's LDAP upstreams
+instead, when it has any: the login form hands in the directory check
+(`directory`, which is `idp.federation.ldap.signin.authenticate`), and the
+directory checks the password (the dummy argon2id verification is done all the
+same, so a directory attempt is no cheaper than a local one).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import func, select
 
 from idp import audit, clock, metrics
-from idp.errors import TooManyRequests
+from idp.errors import EmailNotVerified, TooManyRequests
 from idp.iam import account_settings, login_profiles, users
 from idp.iam.accounts import root_arn
 from idp.iam.passwords import hash_password, verify_password
 from idp.signin import sessions, throttle
 from models import db
 from models.account import Account
+from models.lifecycle import SelfRegistration
 from models.user import User
 
 if TYPE_CHECKING:
@@ -26,6 +33,18 @@ if TYPE_CHECKING:
 
 ROOT_USERNAME = "root"
 MAX_INPUT = 256
+
+
+class DirectoryVerdict(Protocol):
+    """A directory's answer on a password: the signed-in `user`, or None and the `reason` for the audit log."""
+
+    user: User | None
+    reason: str
+
+
+# (account id, user name, password) -> the verdict, or None when the account has no directory.
+Directory = Callable[[str, str, str], "DirectoryVerdict | None"]
+EMAIL_NOT_VERIFIED = "Confirm your email address first: follow the link we sent you, then sign in."
 
 
 @dataclass(frozen=True)
@@ -98,8 +117,9 @@ def canonical_account(account: str) -> str:
     return found.id if found is not None else account.strip().lower()
 
 
-def authenticate(account: str, username: str, password: str) -> Attempt:
-    """Check a password for (account id or alias, user name or `root`)."""
+def authenticate(account: str, username: str, password: str, directory: Directory | None = None) -> Attempt:
+    """Check a password for (account id or alias, user name or `root`); a user name no local user of the account
+    has a password for goes to `directory`, when given and the account has one."""
     found = find_account(account[:MAX_INPUT])
     username = username.strip()[:MAX_INPUT]
     stored, principal, reason = None, None, "unknown_account"
@@ -109,6 +129,12 @@ def authenticate(account: str, username: str, password: str) -> Attempt:
     elif found is not None:
         user = users.find(found.id, username) if 1 <= len(username) <= 64 else None
         reason = "unknown_user"
+        # A directory user signed in before is a local user without a password: the directory still decides.
+        asks_directory = directory is not None and (user is None or user.login_profile is None)
+        verdict = directory(found.id, username, password[:MAX_INPUT * 4]) if asks_directory else None
+        if verdict is not None:
+            verify_password(None, password[:MAX_INPUT * 4])  # the one argon2id verification of every attempt
+            return _directory_attempt(found.id, verdict)
         if user is not None:
             reason = "no_login_profile"
             principal = Principal(found.id, user, user.arn)
@@ -122,12 +148,25 @@ def authenticate(account: str, username: str, password: str) -> Attempt:
         return Attempt(None, "wrong_password", claimed, account_id)
     if _hard_expired(principal):
         return Attempt(None, "password_expired_hard", claimed, account_id)
+    if _awaiting_verification(principal):
+        audit.note("signin_failed", actor=principal.arn, resource=principal.arn, decision="Deny",
+                   account_id=principal.account_id, detail={"reason": "email_not_verified"})
+        raise EmailNotVerified(EMAIL_NOT_VERIFIED)
     _note_use(principal)
     return Attempt(principal, "ok", claimed, account_id)
 
 
-def sign_in(account: str, username: str, password: str, *, address: str | None) -> Principal | None:
-    """The login form's password check, throttled per (account, user name) and per source address.
+def _directory_attempt(account_id: str, verdict: DirectoryVerdict) -> Attempt:
+    if verdict.user is None:
+        return Attempt(None, verdict.reason, None, account_id)
+    return Attempt(user_principal(verdict.user), "ok", verdict.user.arn, account_id)
+
+
+def sign_in(account: str, username: str, password: str, *, address: str | None,
+            directory: Directory | None = None) -> Principal | None:
+    """The login form's password check, throttled per (account, user name) and per source address; `directory`
+    checks the names no local user has a password for (a directory that does not answer is a failure like any
+    other: counted, audited with its reason, answered with the generic message).
 
     One argon2id verification either way; a failure is counted on both keys and audited `signin_failed` in the
     caller's work (None). TooManyRequests (audited, keeping the work) while a key backs off. A success clears
@@ -140,7 +179,7 @@ def sign_in(account: str, username: str, password: str, *, address: str | None) 
         _audit_signin_failure(None, None, account, username, "throttled")
         metrics.record_signin("throttled")
         raise
-    attempt = authenticate(account, username, password)
+    attempt = authenticate(account, username, password, directory)
     if attempt.principal is None:
         throttle.failed(keys[0], throttle.USER_RULE)
         throttle.failed(keys[1], throttle.ADDRESS_RULE)
@@ -216,6 +255,12 @@ def _hard_expired(principal: Principal) -> bool:
         return False
     policy = account_settings.password_policy(principal.account_id) or {}
     return bool(policy.get("HardExpiry")) and login_profiles.password_expired(principal.user.login_profile, policy)
+
+
+def _awaiting_verification(principal: Principal) -> bool:
+    # A self-registered user (idp.lifecycle.registration) signs in only once their email is verified.
+    registration = db.session.get(SelfRegistration, principal.user.id) if principal.user else None
+    return registration is not None and registration.verified_at is None
 
 
 def _note_use(principal: Principal) -> None:

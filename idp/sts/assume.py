@@ -2,8 +2,8 @@
 
 The rules every AssumeRole* action shares live here too (the role named by
 its ARN, session policies, the packed budget, duration limits, attachable
-policy ARNs); AssumeRoleWithWebIdentity uses them from
-`idp.sts.assume_web_identity`. AssumeRole's own rules: root cannot assume a
+policy ARNs), and the steps AssumeRoleWithWebIdentity and AssumeRoleWithSAML
+share once their token is verified (`assume_as_proven`). AssumeRole's own rules: root cannot assume a
 role, role chaining caps the duration at an hour, a role session's
 transitive tags and source identity carry over, and an MFA code proved
 with the request (or the caller's session's MFA) sets the MFA condition keys.
@@ -13,10 +13,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Mapping, Protocol, Sequence
 
 from idp import clock
 from idp.authz.authorizer import caller_policies, request_for
+from idp.authz.context import request_condition_keys
 from idp.authz.policy_store import (
     RoleSnapshot,
     authz_version,
@@ -30,7 +31,7 @@ from idp.authz.sessions import INLINE_SESSION_POLICY_ID
 from idp.errors import AccessDenied, ClientError, ValidationError
 from idp.iam import tags as tagging
 from idp.iam.tags import Tag
-from idp.policy import PolicyKind
+from idp.policy import PolicyKind, RequestContext, RequestPrincipal
 from idp.sts.sessions import (
     IssuedCredentials,
     issue_role_session,
@@ -40,6 +41,8 @@ from idp.sts.sessions import (
 from idp.sts.trust import authorize_assume
 
 ACTION = "sts:AssumeRole"
+# An unsigned request (AssumeRoleWithWebIdentity / WithSAML) names no region; the role's use is noted under this one.
+DEFAULT_REGION = "us-east-1"
 MIN_DURATION, DEFAULT_DURATION, MAX_DURATION = 900, 3600, 43200
 CHAINED_MAX_DURATION = 3600
 MAX_POLICY_ARNS = 10
@@ -112,7 +115,8 @@ def assume_role(caller: Caller, request: AssumeRoleRequest, *, address: str | No
     if mfa_time is not None:
         context["aws:MultiFactorAuthPresent"] = True
         context["aws:MultiFactorAuthAge"] = str(max(0, int((clock.now() - mfa_time).total_seconds())))
-    authorize_assume(role, request_for(caller, ACTION, role.arn, context), caller_policies(caller))
+    asked = request_for(caller, ACTION, role.arn, context)
+    authorize_assume(role, asked, caller_policies(caller, request=asked))
 
     if chained and request.duration > CHAINED_MAX_DURATION:
         raise ValidationError("The requested DurationSeconds exceeds the 1 hour session limit "
@@ -202,3 +206,52 @@ def _source_identity(caller: Caller, requested: str | None) -> str | None:
     if inherited and requested and requested != inherited:
         raise ValidationError(f"The source identity {inherited} of this session cannot be changed.")
     return inherited or requested
+
+
+class ProvenIdentity(Protocol):
+    """What a verified web identity token or SAML assertion proved, and the session it asks for."""
+
+    principal_tags: Mapping[str, str]
+    transitive_tag_keys: tuple[str, ...]
+    source_identity: str | None
+    trust_context: Mapping[str, object]  # the trust policy's condition keys
+    session_context: Mapping[str, object]  # what the session keeps for its later requests
+
+    def principal(self, account_id: str) -> RequestPrincipal: ...
+
+
+def assume_as_proven(identity: ProvenIdentity, *, action: str, role_arn: str, session_name: str, duration: int,
+                     policy: str | None, policy_arns: Sequence[str], max_duration: int | None = None) -> AssumedRole:
+    """The role session a verified token asks for (AssumeRoleWithWebIdentity, AssumeRoleWithSAML).
+
+    The role named by its ARN, its trust policy for the identity's principal
+    (a refusal is AWS's bare "Not authorized", saying nothing about which roles
+    exist or what their trust policies want), the role's MaxSessionDuration,
+    the attachable policy ARNs, then the session, at most `max_duration` long.
+    The trust decision is not audited apart: the caller audits the call once,
+    with its outcome.
+    """
+    account_id, role_name = role_arn_parts(role_arn)
+    size = packed_size(policy, policy_arns, identity.principal_tags)
+    version = authz_version(account_id)
+    role = named_role(account_id, role_name, role_arn, version)
+    not_authorized = AccessDenied(f"Not authorized to perform {action}")
+    if role is None:
+        raise not_authorized
+    context = {**request_condition_keys(), **identity.trust_context, "sts:RoleSessionName": session_name}
+    try:
+        authorize_assume(role, RequestContext(identity.principal(account_id), action, role.arn, context), None,
+                         audited=False)
+    except AccessDenied:
+        raise not_authorized from None
+    check_duration(role, duration)
+    check_attachable(account_id, policy_arns, version)
+    credentials, assumed_arn, assumed_id = issue_role_session(
+        role=role, session_name=session_name, duration=min(duration, max_duration or duration),
+        source_identity=identity.source_identity, session_policies=[policy] if policy else (),
+        policy_arns=policy_arns, tags=dict(identity.principal_tags) or None,
+        transitive_tag_keys=identity.transitive_tag_keys, web_identity=identity.session_context,
+    )
+    touch_role(role, DEFAULT_REGION)
+    carried = policy or policy_arns or identity.principal_tags
+    return AssumedRole(credentials, assumed_arn, assumed_id, size if carried else None, identity.source_identity)

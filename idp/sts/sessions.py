@@ -3,10 +3,10 @@ check the MFA a request proves. Presented tokens are resolved back to callers by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Mapping, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from idp import clock
 from idp.authz.principals import Caller
@@ -20,14 +20,12 @@ from idp.authz.session_tokens import (
     seal,
     temporary_access_key_id,
 )
-from idp.authz.sessions import MAX_CACHED_SESSIONS, assumed_role_arn
-from idp.cache import app_cache
+from idp.authz import sessions as authz_sessions
+from idp.authz.sessions import assumed_role_arn
 from idp.errors import AccessDenied
 from models import db
 from models.access_key import AccessKey
-from models.role import Role
 
-LAST_USED_GRANULARITY = timedelta(minutes=1)
 ROOT_MAX_DURATION = 3600  # GetSessionToken for the root user
 
 
@@ -109,16 +107,8 @@ def account_of_access_key(key_id: str) -> str:
 
 
 def touch_role(role, region: str) -> None:
-    """Record the role's last use (at most once a minute per role and instance, like access keys)."""
-    now = clock.now()
-    seen = app_cache("idp.role_last_used", MAX_CACHED_SESSIONS)
-    last = seen.get(role.role_id, default=role.last_used_at)
-    if last is not None and now - clock.as_utc(last) < LAST_USED_GRANULARITY:
-        return
-    db.session.execute(update(Role).where(Role.role_id == role.role_id)
-                       .values(last_used_at=now, last_used_region=region)
-                       .execution_options(synchronize_session=False))
-    seen.put(role.role_id, now)
+    """Record the role's last use at its assumption (`idp.authz.sessions.touch_role`, shared with its sessions)."""
+    authz_sessions.touch_role(role.role_id, region, role.last_used_at)
 
 
 def verified_mfa(caller: Caller, serial: str | None, code: str | None, *, surface: str,

@@ -5,7 +5,9 @@ of the role's account, its signature verifies (through `idp.keys.jwt.verify`,
 the one verifier) with a key of that issuer's JWKS -- our own keystore when the
 issuer is this IdP -- its `exp`/`nbf`/`iat` hold, and its audience (`azp` when
 the token has one, otherwise `aud`) is in the provider's client-id list. The
-claims become the trust policy's condition keys (`<provider-url>:<claim>`).
+claims become the trust policy's condition keys (`<provider-url>:<claim>`); from this IdP's own tokens only
+the claims it asserts itself (`idp.authz.tokens.trusted_claims`), never a profile a user wrote about
+themselves. The derived `roles` claim (`idp.oidc.roles`) goes through here too, so it cannot disagree.
 
 The verifier is told the one kind of token accepted (`token_kind`): from this
 IdP only its ID tokens, never its access, logout or initial access tokens;
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -29,18 +30,19 @@ from sqlalchemy import select
 
 from idp import audit, clock, json_input
 from idp.authz.liveness import grant_is_live
+from idp.authz.tokens import trusted_claims
 from idp.errors import ClientError
 from idp.iam.oidc_providers import LOOPBACK_HOSTS
 from idp.keys import jwt, keystore
 from idp.policy import PrincipalType, RequestPrincipal
 from idp.sts.jwks_cache import JwksUnavailable, VerificationKey, jwks_cache
+from idp.sts.session_tags import MAX_SESSION_TAGS, checked_tags
 from models import db
 from models.oauth_client import OAuthClient, admits
 from models.oidc_provider import OidcProvider
 
 TAGS_CLAIM = "https://aws.amazon.com/tags"
 SOURCE_IDENTITY_CLAIM = "https://aws.amazon.com/source_identity"
-MAX_SESSION_TAGS = 50
 MAX_SUBJECT = 255
 # Not a leeway on purpose: a signature check that ignores the clock, run only to tell "expired" from "forged".
 IGNORE_TIME = 10**12
@@ -125,7 +127,8 @@ def verify_web_identity(token: str, role_account_id: str) -> WebIdentity:
         session[f"{provider.url}:oaud"] = other_audience
     if amr:
         session[f"{provider.url}:amr"] = list(amr)
-    trust = {**_claim_keys(provider.url, claims), **session, "aws:FederatedProvider": provider.arn}
+    keyed = trusted_claims(claims) if issuer == current_app.config["IDP_SETTINGS"].issuer else claims
+    trust = {**_claim_keys(provider.url, keyed), **session, "aws:FederatedProvider": provider.arn}
     del trust["provider"]
     if tags:
         trust.update({f"aws:RequestTag/{key}": value for key, value in tags.items()})
@@ -258,24 +261,12 @@ def _session_tags(claim: object) -> tuple[dict[str, str], tuple[str, ...]]:
     principal_tags = claim.get("principal_tags", {}) if isinstance(claim, dict) else None
     if not isinstance(principal_tags, dict) or len(principal_tags) > MAX_SESSION_TAGS:
         raise InvalidIdentityToken(f"The {TAGS_CLAIM} claim must carry at most {MAX_SESSION_TAGS} principal_tags.")
-    tags: dict[str, str] = {}
-    for key, values in principal_tags.items():
-        value = values[0] if isinstance(values, list) and len(values) == 1 else values
-        if not (0 < len(key) <= 128 and _tag_text(key) and isinstance(value, str) and len(value) <= 256
-                and _tag_text(value)):
-            raise InvalidIdentityToken(f"The session tag {key!r} of the {TAGS_CLAIM} claim is not valid.")
-        if any(key.lower() == other.lower() for other in tags):
-            raise InvalidIdentityToken(f"The session tag {key!r} appears twice in the {TAGS_CLAIM} claim.")
-        tags[key] = value
+    tags = checked_tags(((key, values[0] if isinstance(values, list) and len(values) == 1 else values)
+                         for key, values in principal_tags.items()), f"the {TAGS_CLAIM} claim")
     transitive = claim.get("transitive_tag_keys", [])
     if not isinstance(transitive, list) or not all(isinstance(key, str) and key in tags for key in transitive):
         raise InvalidIdentityToken("The transitive_tag_keys must name principal_tags of the same claim.")
     return tags, tuple(dict.fromkeys(transitive))
-
-
-def _tag_text(text: str) -> bool:
-    # AWS's tag pattern [\p{L}\p{Z}\p{N}_.:/=+\-@]*, by Unicode general category (`re` has no \p{..}).
-    return all(c in "_.:/=+-@" or unicodedata.category(c)[0] in "LZN" for c in text)
 
 
 def _source_identity(claim: object) -> str | None:

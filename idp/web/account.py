@@ -1,4 +1,9 @@
-"""`/account`: the signed-in person's own page: who I am, password, access keys, sessions, sign-in history.
+"""`/account`: the signed-in person's own page: who I am, my profile, password, access keys, sessions, sign-in history.
+
+An IAM user edits their own profile here (`idp.iam.profiles`, the OIDC standard claims apps receive) where
+the shared authorizer allows `iam:UpdateUserProfile` on their ARN (`idp.lifecycle.profile_updates.update_own`);
+changing the email makes it unverified and needs a recent sign-in, like adding a credential (the address
+is where password-recovery links go).
 
 The history lists sign-ins and every credential added or replaced (a new
 access key, passkey, authenticator app, recovery codes, password), so a
@@ -14,9 +19,10 @@ from typing import TYPE_CHECKING
 
 from flask import Response, g, redirect, render_template, request, url_for
 
-from idp.errors import ValidationError
-from idp.iam import access_keys
+from idp.errors import InvalidProfileAttribute, ValidationError
+from idp.iam import access_keys, profiles
 from idp.iam.login_profiles import PasswordPolicyViolation
+from idp.lifecycle import profile_updates
 from idp.signin import history, own_credentials, passwords, sessions
 from idp.web.recent_auth import recent_auth_required
 from idp.web.signed_in import signed_in_required
@@ -29,11 +35,13 @@ WRONG_CURRENT = "The current password is incorrect."
 
 
 def _page(session: BrowserSession, *, status: int = 200, message: str | None = None,
-          new_key: access_keys.IssuedKey | None = None) -> Response:
+          new_key: access_keys.IssuedKey | None = None, profile_form: dict | None = None) -> Response:
     principal = passwords.principal_of(session)
     own_keys = own_credentials.may_hold_own(principal)
+    profile = profiles.get_profile(principal.user) if principal.user else None
     html = render_template(
         "account.html", session=session, principal=principal, message=message, new_key=new_key,
+        profile=profile, profile_form=profile_form if profile_form is not None else profile,
         groups=sorted(group.name for group in principal.user.groups) if principal.user else [],
         keys=access_keys.owned(session.account_id, principal.user) if own_keys else [],
         sessions=sessions.active_for(session),
@@ -49,6 +57,35 @@ def _page(session: BrowserSession, *, status: int = 200, message: str | None = N
 def account() -> Response:
     """The self-service page (sign-in required)."""
     return _page(g.browser_session)
+
+
+def _submitted_profile() -> dict[str, str]:
+    """The profile form's fields, by claim name."""
+    return {claim: request.form[claim] for claim in profiles.ATTRIBUTES if claim in request.form}
+
+
+def _changes_email() -> bool:
+    """Whether the profile form asks for another email address than the signed-in user's."""
+    user = passwords.principal_of(g.browser_session).user
+    wanted = request.form.get("email")
+    return user is not None and wanted is not None and wanted.strip() != (user.email or "")
+
+
+@blueprint.post("/account/profile")
+@signed_in_required
+@recent_auth_required(back="web.account", when=_changes_email)
+def update_profile() -> Response:
+    """Save my profile (an IAM user's; the root user and unlinked federated sign-ins have none)."""
+    session = g.browser_session
+    submitted = _submitted_profile()
+    try:
+        change = profile_updates.update_own(session, submitted)
+    except InvalidProfileAttribute as refused:  # checked before anything was written
+        return _page(session, status=400, message=refused.message, profile_form=submitted)
+    said = "Profile saved."
+    if change.email_changed and change.profile.get("email"):
+        said += " Your new email address is not verified yet: follow the link sent to it."
+    return _page(session, message=said)
 
 
 @blueprint.post("/account/password")

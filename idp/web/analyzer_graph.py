@@ -35,13 +35,20 @@ def graph_page() -> Response | str:
     session = g.browser_session
     principal, resource = request.args.get("principal") or None, request.args.get("resource") or None
     authorize(caller_for(session), "access-analyzer:GetAccessGraph", resource or principal or "*")
+    svg, graph, title = picture(session.account_id, principal, resource)
+    return render_template("analyzer_graph.html", svg=svg, graph=graph, principal=principal or "",
+                           resource=resource or "", title=title)
+
+
+def picture(account_id: str, principal: str | None, resource: str | None) -> tuple[Markup, dict, str]:
+    """The account's access graph narrowed to what `principal` reaches or who reaches `resource`: the SVG, the
+    graph as JSON, and its title (also drawn by the console's analyzer page)."""
     is_role = resource is not None and ":role/" in resource
-    picture = access_graph.build(session.account_id, resource if resource and not is_role else None)
+    found = access_graph.build(account_id, resource if resource and not is_role else None)
     if principal is not None:
-        picture = picture.reachable_from(principal)
+        found = found.reachable_from(principal)
     elif resource is not None:
-        picture = picture.reaching(resource)
+        found = found.reaching(resource)
     title = f"Reachable from {principal}" if principal else (f"Who reaches {resource}" if resource else
-                                                               f"Account {session.account_id}")
-    return render_template("analyzer_graph.html", svg=Markup(to_svg(picture, title)), graph=picture.as_json(),
-                           principal=principal or "", resource=resource or "", title=title)
+                                                               f"Account {account_id}")
+    return Markup(to_svg(found, title)), found.as_json(), title

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, g, redirect, render_template, request
 from idp import audit
 from idp.errors import AccessDenied, IdpError, NotFound
 from idp.federation import identities, registry, relying_party
+from idp.federation.saml import sp as saml_sp
 from idp.iam import users
 from idp.signin import passwords, sessions
 from idp.signin.urls import safe_next
@@ -34,7 +35,7 @@ def _render(error: IdpError) -> Response:
     return render_error(error)
 
 
-def _failures_audited(view: Callable) -> Callable:
+def failures_audited(view: Callable) -> Callable:
     """`view` of the upstream `name`, whose errors are noted as `federation_failed` (written even as the request's
     work rolls back)."""
 
@@ -53,26 +54,37 @@ def _failures_audited(view: Callable) -> Callable:
 
 def _enabled(name: str):
     upstream = registry.find(name)
-    if upstream is None or not upstream.enabled:
+    if upstream is None or not upstream.enabled or upstream.type == "ldap":  # LDAP users sign in with the form
         raise NotFound(f"There is no sign-in provider named {name}.")
     return upstream
 
 
 @blueprint.get("/login/upstream/<name>")
-@_failures_audited
+@failures_audited
 def start(name: str) -> Response:
-    """Send the browser to the upstream's authorization endpoint."""
+    """Send the browser to the upstream's authorization endpoint (a SAML upstream's: a signed AuthnRequest)."""
     upstream = _enabled(name)
     next_url = safe_next(request.args.get("next")) or "/account"
+    if upstream.type == "saml":
+        return redirect(saml_sp.begin(upstream, next_url=next_url))
     return redirect(relying_party.begin(upstream, next_url=next_url))
 
 
 @blueprint.get("/login/upstream/<name>/callback")
-@_failures_audited
+@failures_audited
 def callback(name: str) -> Response:
     """Finish the upstream sign-in: sign in (provisioning on first use) or link to the signed-in user."""
     upstream = _enabled(name)
+    if upstream.type != "oidc":  # a SAML upstream answers at its own ACS, never here
+        raise NotFound(f"There is no sign-in provider named {name}.")
     identity, pending = relying_party.finish(upstream, request.args.to_dict())
+    return finish_sign_in(upstream, identity, pending)
+
+
+def finish_sign_in(upstream, identity: relying_party.UpstreamIdentity, pending: relying_party.Pending) -> Response:
+    """Sign in (provisioning on first use) or link to the signed-in user who asked; the redirect that follows.
+
+    Shared by the OIDC callback and the SAML assertion consumer (`idp.web.saml`)."""
     if pending.intent == "link":
         session = sessions.current()
         if session is None or session.user_id is None or session.user_id != pending.link_user_id:
@@ -95,7 +107,7 @@ def _signed_in_user() -> User:
 def _page(user: User, *, status: int = 200, message: str | None = None) -> Response:
     linked = identities.links_of(user)
     taken = {row.upstream_id for row in linked}
-    available = [u for u in registry.enabled() if u.account_id == user.account_id and u.id not in taken]
+    available = [u for u in registry.offered() if u.account_id == user.account_id and u.id not in taken]
     html = render_template("federation_links.html", user=user, links=linked, available=available, message=message)
     return Response(html, status=status, mimetype="text/html")
 
@@ -110,7 +122,7 @@ def links() -> Response:
 
 @blueprint.post("/account/links/<name>")
 @signed_in_required
-@_failures_audited
+@failures_audited
 def link_start(name: str) -> Response:
     """Re-enter the password, then go to the upstream to prove the identity to link."""
     user = _signed_in_user()
@@ -118,7 +130,8 @@ def link_start(name: str) -> Response:
     if not passwords.confirm_current(passwords.user_principal(user), request.form.get("current_password", ""),
                                      refused="federation_link_failed", detail={"upstream": name}):
         return _page(user, status=400, message=WRONG_PASSWORD)  # the counted failure is committed with the page
-    return redirect(relying_party.begin(upstream, next_url="/account/links", intent="link", link_user_id=user.id))
+    begin = saml_sp.begin if upstream.type == "saml" else relying_party.begin
+    return redirect(begin(upstream, next_url="/account/links", intent="link", link_user_id=user.id))
 
 
 @blueprint.post("/account/links/remove/<int:link_id>")

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from werkzeug.routing import BuildError
 
 from idp.errors import IdpError
+from idp.federation.ldap import signin as ldap_signin
 from idp.iam import users
 from idp.iam.login_profiles import PasswordPolicyViolation
 from idp.signin import passwords, pending, sessions
@@ -37,12 +38,13 @@ def _login_page(*, status: int = 200, message: str | None = None, account: str =
 
 
 def _upstreams(next_url: str) -> list[dict]:
-    """The enabled upstream providers for the login page, each with the URL that starts it."""
+    """The enabled OIDC and SAML upstreams for the login page, each with the URL that starts it (LDAP users
+    sign in with the form)."""
     from idp.federation import registry
 
     query = f"?{urlencode({'next': next_url})}" if next_url else ""
     return [{"name": u.name, "title": u.display_name, "url": f"/login/upstream/{u.name}{query}"}
-            for u in registry.enabled()]
+            for u in registry.offered()]
 
 
 @blueprint.get("/login")
@@ -68,7 +70,8 @@ def login_submit() -> Response:
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     next_url = safe_next(request.form.get("next") or request.args.get("next")) or "/account"
-    principal = passwords.sign_in(account, username, password, address=request.remote_addr)
+    principal = passwords.sign_in(account, username, password, address=request.remote_addr,
+                                  directory=ldap_signin.authenticate)
     if principal is None:
         return _login_page(status=401, message=FAILURE, account=account, username=username)
     return continue_signin(principal, next_url)

@@ -10,6 +10,7 @@ from idp.keys import keystore
 from idp.keys.jwt import ASYMMETRIC_ALGS
 from idp.oidc.clients import SIGNING_ALGS
 from idp.oidc.endpoints.errors import render_error
+from idp.oidc.subjects import SCOPE_CLAIMS
 from idp.signin.sessions import ACR_MFA, ACR_PASSWORD
 
 blueprint = Blueprint("discovery", __name__)
@@ -32,7 +33,7 @@ def provider_metadata(issuer: str, dynamic_registration: bool = False) -> dict:
         "introspection_endpoint": f"{issuer}/oauth2/introspect",
         "revocation_endpoint": f"{issuer}/oauth2/revoke",
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
-        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "scopes_supported": ["openid", "profile", "email", "phone", "offline_access"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials",
@@ -48,7 +49,7 @@ def provider_metadata(issuer: str, dynamic_registration: bool = False) -> dict:
         "code_challenge_methods_supported": ["S256"],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid",
-                             "at_hash", "account", "name", "preferred_username", "email", "email_verified",
+                             "at_hash", "account", *[claim for claims in SCOPE_CLAIMS.values() for claim in claims],
                              "groups", "roles"],
         "acr_values_supported": [ACR_PASSWORD, ACR_MFA],
         "claims_parameter_supported": False,

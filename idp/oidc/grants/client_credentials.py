@@ -14,7 +14,7 @@ from idp.oidc import apis, issuance
 # Only confidential clients: a public client has no credentials.
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 # User-facing scopes mean nothing without a user.
-USER_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
+USER_SCOPES = frozenset({"openid", "profile", "email", "phone", "offline_access"})
 
 
 class ClientGrant(ClientCredentialsGrant):
