@@ -37,6 +37,7 @@ from sqlalchemy.pool import NullPool
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from tests.support.bulk import copy_rows  # noqa: E402
 
 HOST = "http://localhost"
 READER_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -121,27 +122,21 @@ class Deployment:
         """Copy the template rows `users`, `roles` and `audit` times, then ANALYZE (INSERT ... SELECT)."""
         engine = sa.create_engine(self.url, poolclass=NullPool)
         with engine.begin() as connection:
-            _copy_rows(connection, "users", "u0", users - 1, {
+            copy_rows(connection, "users", "name = 'u0'", users - 1, {
                 "name": "'u' || g", "name_lower": "'u' || g", "user_id": "'AIDA' || lpad(g::text, 17, '0')",
                 "arn": f"'arn:aws:iam::{self.account}:user/scale/u' || g"})
-            _copy_rows(connection, "groups", "g0", 9, {
+            copy_rows(connection, "groups", "name = 'g0'", 9, {
                 "name": "'g' || g", "name_lower": "'g' || g", "group_id": "'AGPA' || lpad(g::text, 17, '0')",
                 "arn": f"'arn:aws:iam::{self.account}:group/g' || g"})
             connection.exec_driver_sql(
                 "INSERT INTO group_memberships (group_id, user_id, added_at) SELECT g.id, u.id, now() FROM users u JOIN groups g "
                 "ON g.account_id = u.account_id AND g.name = 'g' || mod(u.id, 10) "
                 "WHERE u.name NOT IN ('u0', 'reader')")
-            _copy_rows(connection, "roles", "r0", roles - 1, {
+            copy_rows(connection, "roles", "name = 'r0'", roles - 1, {
                 "name": "'r' || g", "name_lower": "'r' || g", "role_id": "'AROA' || lpad(g::text, 17, '0')",
                 "arn": f"'arn:aws:iam::{self.account}:role/r' || g"})
-            columns = _columns(connection, "audit_events")
-            template = connection.exec_driver_sql("SELECT max(id) FROM audit_events").scalar()
-            shifted = {"occurred_at": "occurred_at - (g * interval '31 seconds')",
-                       "request_id": "md5(g::text || 'r')"}
-            connection.exec_driver_sql(
-                f"INSERT INTO audit_events ({', '.join(columns)}) SELECT "
-                + ", ".join(shifted.get(column, column) for column in columns)
-                + f" FROM audit_events, generate_series(1, {audit}) AS g WHERE id = {template}")
+            copy_rows(connection, "audit_events", "id = (SELECT max(id) FROM audit_events)", audit, {
+                "occurred_at": "occurred_at - (g * interval '31 seconds')", "request_id": "md5(g::text || 'r')"})
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM ANALYZE")
         engine.dispose()
@@ -192,21 +187,6 @@ class Deployment:
 
 def _between(text: str, start: str, end: str) -> str:
     return text.split(start, 1)[1].split(end, 1)[0]
-
-
-def _columns(connection, table: str) -> list[str]:
-    return connection.exec_driver_sql(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name <> 'id' "
-        "ORDER BY ordinal_position", (table,)).scalars().all()
-
-
-def _copy_rows(connection, table: str, template: str, count: int, replaced: dict[str, str]) -> None:
-    """`count` copies of the row named `template`, every column copied except the `replaced` expressions of g."""
-    columns = _columns(connection, table)
-    connection.exec_driver_sql(
-        f"INSERT INTO {table} ({', '.join(columns)}) SELECT "
-        + ", ".join(replaced.get(column, column) for column in columns)
-        + f" FROM {table}, generate_series(1, {count}) AS g WHERE name = '{template}'")
 
 
 def timed(function, count: int) -> list[float]:

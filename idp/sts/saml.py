@@ -52,7 +52,7 @@ from idp.sts.assume import (
     check_session_policy,
     role_arn_parts,
 )
-from idp.sts.session_tags import checked_tags
+from idp.sts.session_tags import checked_tags, request_keys
 from idp.sts.web_identity import (
     ExpiredTokenException,
     IDPRejectedClaim,
@@ -224,13 +224,7 @@ def _identity(provider, assertion: Assertion, account_id: str) -> SamlIdentity:
     }
     trust = {**session, "aws:FederatedProvider": provider.arn, "sts:RoleSessionName": session_name}
     del trust["provider"]
-    if tags:
-        trust.update({f"aws:RequestTag/{key}": value for key, value in tags.items()})
-        trust["aws:TagKeys"] = list(tags)
-    if transitive:
-        trust["sts:TransitiveTagKeys"] = list(transitive)
-    if source_identity is not None:
-        trust["sts:SourceIdentity"] = source_identity
+    trust.update(request_keys(tags, transitive, source_identity))
     return SamlIdentity(provider.arn, assertion, sub_type, qualifier, session_name, _duration(attributes), tags,
                         transitive, source_identity, trust, session)
 

@@ -42,3 +42,17 @@ def checked_tags(tags: Iterable[tuple[str, object]], source: str) -> dict[str, s
         if len(checked) > MAX_SESSION_TAGS:
             raise InvalidSessionTag(f"At most {MAX_SESSION_TAGS} session tags are allowed in {source}.")
     return checked
+
+
+def request_keys(tags: dict[str, str], transitive: Iterable[str], source_identity: str | None) -> dict[str, object]:
+    """The trust policy's request keys for what a token exchange asks to set: `aws:RequestTag/*` and
+    `aws:TagKeys` for its tags, `sts:TransitiveTagKeys`, `sts:SourceIdentity` (absent keys are left out)."""
+    keys: dict[str, object] = {}
+    if tags:
+        keys.update({f"aws:RequestTag/{key}": value for key, value in tags.items()})
+        keys["aws:TagKeys"] = list(tags)
+    if transitive:
+        keys["sts:TransitiveTagKeys"] = list(transitive)
+    if source_identity is not None:
+        keys["sts:SourceIdentity"] = source_identity
+    return keys

@@ -36,7 +36,7 @@ from idp.iam.oidc_providers import LOOPBACK_HOSTS
 from idp.keys import jwt, keystore
 from idp.policy import PrincipalType, RequestPrincipal
 from idp.sts.jwks_cache import JwksUnavailable, VerificationKey, jwks_cache
-from idp.sts.session_tags import MAX_SESSION_TAGS, checked_tags
+from idp.sts.session_tags import MAX_SESSION_TAGS, checked_tags, request_keys
 from models import db
 from models.oauth_client import OAuthClient, admits
 from models.oidc_provider import OidcProvider
@@ -130,13 +130,7 @@ def verify_web_identity(token: str, role_account_id: str) -> WebIdentity:
     keyed = trusted_claims(claims) if issuer == current_app.config["IDP_SETTINGS"].issuer else claims
     trust = {**_claim_keys(provider.url, keyed), **session, "aws:FederatedProvider": provider.arn}
     del trust["provider"]
-    if tags:
-        trust.update({f"aws:RequestTag/{key}": value for key, value in tags.items()})
-        trust["aws:TagKeys"] = list(tags)
-    if transitive:
-        trust["sts:TransitiveTagKeys"] = list(transitive)
-    if source_identity is not None:
-        trust["sts:SourceIdentity"] = source_identity
+    trust.update(request_keys(tags, transitive, source_identity))
     return WebIdentity(
         provider.arn, provider.url, issuer, subject, audience, claims, amr, tags, transitive,
         source_identity, trust, session,

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event
 
 from tests.support.aws_clients import client_for
+from tests.support.bulk import copy_rows
 
 pytestmark = pytest.mark.postgres
 
@@ -23,33 +24,23 @@ READER = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "sts:AssumeRole", "notes:GetNote"], "Resource": "*"}]})
 
 
-def _copy(connection, table: str, template_where: str, count: int, replaced: dict[str, str]) -> None:
-    columns = connection.exec_driver_sql(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name <> 'id' "
-        "ORDER BY ordinal_position", (table,)).scalars().all()
-    connection.exec_driver_sql(
-        f"INSERT INTO {table} ({', '.join(columns)}) SELECT "
-        + ", ".join(replaced.get(column, column) for column in columns)
-        + f" FROM {table}, generate_series(1, {count}) AS g WHERE {template_where}")
-
-
 def _fill(engine, account: str) -> None:
     with engine.begin() as connection:
-        _copy(connection, "users", "name = 'u0'", 20_000, {
+        copy_rows(connection, "users", "name = 'u0'", 20_000, {
             "name": "'bulk' || g", "name_lower": "'bulk' || g", "user_id": "'AIDA' || lpad(g::text, 17, '0')",
             "arn": f"'arn:aws:iam::{account}:user/bulk' || g"})
-        _copy(connection, "roles", "name = 'r0'", 5_000, {
+        copy_rows(connection, "roles", "name = 'r0'", 5_000, {
             "name": "'bulk' || g", "name_lower": "'bulk' || g", "role_id": "'AROA' || lpad(g::text, 17, '0')",
             "arn": f"'arn:aws:iam::{account}:role/bulk' || g"})
-        _copy(connection, "groups", "name = 'g0'", 2_000, {
+        copy_rows(connection, "groups", "name = 'g0'", 2_000, {
             "name": "'bulk' || g", "name_lower": "'bulk' || g", "group_id": "'AGPA' || lpad(g::text, 17, '0')",
             "arn": f"'arn:aws:iam::{account}:group/bulk' || g"})
         connection.exec_driver_sql(
             "INSERT INTO group_memberships (group_id, user_id, added_at) SELECT g.id, u.id, now() FROM users u "
             "JOIN groups g ON g.name = 'bulk' || (1 + mod(u.id, 2000)) WHERE u.name LIKE 'bulk%%'")
-        _copy(connection, "access_keys", "id = (SELECT min(id) FROM access_keys)", 20_000, {
+        copy_rows(connection, "access_keys", "id = (SELECT min(id) FROM access_keys)", 20_000, {
             "access_key_id": "'AKIA' || lpad(g::text, 16, '0')"})
-        _copy(connection, "audit_events", "id = (SELECT max(id) FROM audit_events)", 50_000, {
+        copy_rows(connection, "audit_events", "id = (SELECT max(id) FROM audit_events)", 50_000, {
             "occurred_at": "occurred_at - g * interval '1 minute'", "request_id": "md5(g::text)"})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("ANALYZE")
