@@ -22,6 +22,7 @@ from idp.errors import NotFound, ValidationError
 from idp.iam import access_keys, attachments, boundaries, groups, inline_policies, login_profiles, mfa_devices
 from idp.iam import policies, users
 from idp.iam import tags as tagging
+from idp.lifecycle import invitations
 from idp.signin import history, sessions
 from idp.web.console import blueprint
 from idp.web.console.common import (
@@ -316,6 +317,21 @@ def user_delete_password(name: str) -> Response:
     user = _user(name, "iam:DeleteLoginProfile")
     _require_on(user, "iam:DeleteLoginProfile")
     login_profiles.delete(user)
+    return done()
+
+
+@blueprint.post("/users/<name>/invitation")
+def user_send_invitation(name: str) -> Response:
+    """CreateUserInvitation (this product's own action): mail the user a single-use link to choose their password.
+
+    Authorized as the Query API authorizes it: iam:CreateUserInvitation and iam:CreateLoginProfile on the user,
+    and iam:UpdateUserProfile when an Email is given (it becomes the user's address). The administrator never
+    sees the password or the link."""
+    user = _user(name, "iam:CreateUserInvitation")
+    email = params.string(fields(), "Email", min_len=3, max_len=254)
+    for action in ("iam:CreateUserInvitation", "iam:CreateLoginProfile", *(("iam:UpdateUserProfile",) if email else ())):
+        _require_on(user, action)
+    invitations.invite(user.account_id, user.name, by=console_principal().arn, email=email)
     return done()
 
 
