@@ -200,6 +200,19 @@ def _is_tag_text(value: str) -> bool:
     return all(c in _TAG_PUNCTUATION or unicodedata.category(c)[0] in "LZN" for c in value)
 
 
+def tags_to_add(params: Params) -> list[Tag]:
+    """The `Tags` of a Tag* action: required (at least one), with `tags`' rules."""
+    added = tags(params)
+    if not added:
+        string(params, "Tags", required=True)
+    return added
+
+
+def tag_keys_to_remove(params: Params) -> list[str]:
+    """The `TagKeys` of an Untag* action: 1-50 keys of 1-128 characters."""
+    return member_list(params, "TagKeys", required=True, max_items=MAX_TAGS, min_len=1, max_len=128)
+
+
 def tags(params: Params, name: str = "Tags") -> list[Tag]:
     """`Tags.member.N.Key` / `.Value` pairs, with AWS's count, length, pattern and uniqueness rules."""
     indices = _indices(params, name)

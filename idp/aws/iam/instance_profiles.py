@@ -105,9 +105,7 @@ def remove_role_from_instance_profile(call: Call) -> None:
 @query_action("iam", "TagInstanceProfile")
 def tag_instance_profile(call: Call) -> None:
     name = _profile_name(call)
-    new_tags = params.tags(call.params)
-    if not new_tags:
-        params.string(call.params, "Tags", required=True)
+    new_tags = params.tags_to_add(call.params)
     _authorize_profile(call, name, tagging.request_keys(new_tags))
     instance_profiles.tag(instance_profiles.get(call.account_id, name), new_tags)
 
@@ -115,7 +113,7 @@ def tag_instance_profile(call: Call) -> None:
 @query_action("iam", "UntagInstanceProfile")
 def untag_instance_profile(call: Call) -> None:
     name = _profile_name(call)
-    keys = params.member_list(call.params, "TagKeys", required=True, max_items=50, min_len=1, max_len=128)
+    keys = params.tag_keys_to_remove(call.params)
     _authorize_profile(call, name, tagging.tag_keys_only(keys))
     instance_profiles.untag(instance_profiles.get(call.account_id, name), keys)
 

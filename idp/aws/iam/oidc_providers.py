@@ -106,16 +106,14 @@ def update_open_id_connect_provider_thumbprint(call: Call) -> None:
 @query_action("iam", "TagOpenIDConnectProvider")
 def tag_open_id_connect_provider(call: Call) -> None:
     arn = _arn(call)
-    new_tags = params.tags(call.params)
-    if not new_tags:
-        params.string(call.params, "Tags", required=True)
+    new_tags = params.tags_to_add(call.params)
     oidc_providers.tag(_authorized(call, arn, tagging.request_keys(new_tags)), new_tags)
 
 
 @query_action("iam", "UntagOpenIDConnectProvider")
 def untag_open_id_connect_provider(call: Call) -> None:
     arn = _arn(call)
-    keys = params.member_list(call.params, "TagKeys", required=True, max_items=50, min_len=1, max_len=128)
+    keys = params.tag_keys_to_remove(call.params)
     oidc_providers.untag(_authorized(call, arn, tagging.tag_keys_only(keys)), keys)
 
 

@@ -119,9 +119,7 @@ def delete_policy(call: Call) -> None:
 @query_action("iam", "TagPolicy")
 def tag_policy(call: Call) -> None:
     names.policy_arn(call.params)  # read first, as the API model orders the members
-    new_tags = params.tags(call.params)
-    if not new_tags:
-        params.string(call.params, "Tags", required=True)
+    new_tags = params.tags_to_add(call.params)
     policy_arn = _authorize_on_policy(call, tagging.request_keys(new_tags))
     policies.tag(_changeable(call, policy_arn), new_tags)
 
@@ -129,7 +127,7 @@ def tag_policy(call: Call) -> None:
 @query_action("iam", "UntagPolicy")
 def untag_policy(call: Call) -> None:
     names.policy_arn(call.params)  # read first, as the API model orders the members
-    keys = params.member_list(call.params, "TagKeys", required=True, max_items=50, min_len=1, max_len=128)
+    keys = params.tag_keys_to_remove(call.params)
     policy_arn = _authorize_on_policy(call, tagging.tag_keys_only(keys))
     policies.untag(_changeable(call, policy_arn), keys)
 

@@ -130,9 +130,7 @@ def delete_role(call: Call) -> None:
 @query_action("iam", "TagRole")
 def tag_role(call: Call) -> None:
     name = _role_name(call)
-    new_tags = params.tags(call.params)
-    if not new_tags:
-        params.string(call.params, "Tags", required=True)
+    new_tags = params.tags_to_add(call.params)
     authorize_role(call, name, tagging.request_keys(new_tags))
     roles.tag(roles.get(call.account_id, name), new_tags)
 
@@ -140,7 +138,7 @@ def tag_role(call: Call) -> None:
 @query_action("iam", "UntagRole")
 def untag_role(call: Call) -> None:
     name = _role_name(call)
-    keys = params.member_list(call.params, "TagKeys", required=True, max_items=50, min_len=1, max_len=128)
+    keys = params.tag_keys_to_remove(call.params)
     authorize_role(call, name, tagging.tag_keys_only(keys))
     roles.untag(roles.get(call.account_id, name), keys)
 

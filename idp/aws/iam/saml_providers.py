@@ -82,16 +82,14 @@ def delete_saml_provider(call: Call) -> None:
 @query_action("iam", "TagSAMLProvider")
 def tag_saml_provider(call: Call) -> None:
     arn = _arn(call)
-    new_tags = params.tags(call.params)
-    if not new_tags:
-        params.string(call.params, "Tags", required=True)
+    new_tags = params.tags_to_add(call.params)
     saml_providers.tag(_authorized(call, arn, tagging.request_keys(new_tags)), new_tags)
 
 
 @query_action("iam", "UntagSAMLProvider")
 def untag_saml_provider(call: Call) -> None:
     arn = _arn(call)
-    keys = params.member_list(call.params, "TagKeys", required=True, max_items=50, min_len=1, max_len=128)
+    keys = params.tag_keys_to_remove(call.params)
     saml_providers.untag(_authorized(call, arn, tagging.tag_keys_only(keys)), keys)
 
 

@@ -113,16 +113,14 @@ def delete_server_certificate(call: Call) -> None:
 @query_action("iam", "TagServerCertificate", mutates=NO_AUTHZ_CHANGE)
 def tag_server_certificate(call: Call) -> None:
     name = _name(call)
-    new_tags = params.tags(call.params)
-    if not new_tags:
-        params.string(call.params, "Tags", required=True)
+    new_tags = params.tags_to_add(call.params)
     server_certificates.tag(_authorized(call, name, tagging.request_keys(new_tags)), new_tags)
 
 
 @query_action("iam", "UntagServerCertificate", mutates=NO_AUTHZ_CHANGE)
 def untag_server_certificate(call: Call) -> None:
     name = _name(call)
-    keys = params.member_list(call.params, "TagKeys", required=True, max_items=50, min_len=1, max_len=128)
+    keys = params.tag_keys_to_remove(call.params)
     server_certificates.untag(_authorized(call, name, tagging.tag_keys_only(keys)), keys)
 
 

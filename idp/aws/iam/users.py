@@ -72,9 +72,7 @@ def delete_user(call: Call) -> None:
 @query_action("iam", "TagUser")
 def tag_user(call: Call) -> None:
     name = names.name(call.params, "UserName", max_len=128)
-    new_tags = params.tags(call.params)
-    if not new_tags:
-        params.string(call.params, "Tags", required=True)
+    new_tags = params.tags_to_add(call.params)
     authorize_user(call, name, tagging.request_keys(new_tags))
     users.tag(users.get(call.account_id, name), new_tags)
 
@@ -82,7 +80,7 @@ def tag_user(call: Call) -> None:
 @query_action("iam", "UntagUser")
 def untag_user(call: Call) -> None:
     name = names.name(call.params, "UserName", max_len=128)
-    keys = params.member_list(call.params, "TagKeys", required=True, max_items=50, min_len=1, max_len=128)
+    keys = params.tag_keys_to_remove(call.params)
     authorize_user(call, name, tagging.tag_keys_only(keys))
     users.untag(users.get(call.account_id, name), keys)
 
