@@ -245,12 +245,8 @@ def _parser(kind: str):
         from idp.federation.ldap import config as ldap_config
 
         return ldap_config.parse
-    try:
-        from idp.federation.saml import config as saml_config
-    except ModuleNotFoundError as error:
-        if error.name not in ("idp.federation.saml", "idp.federation.saml.config"):
-            raise
-        raise ValidationError("SAML upstreams are not available.") from None
+    from idp.federation.saml import config as saml_config
+
     return saml_config.parse
 
 

@@ -7,28 +7,18 @@ principal allowed nothing still gets the page, with a link to its own account pa
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from types import ModuleType
 from urllib.parse import urlencode
 
+from idp.analyzer import account_checks
 from idp.iam import account_settings
 from idp.web.console import blueprint
 from idp.web.console.common import check, console_principal, render
 
-ACCOUNT_CHECKS = "idp.analyzer.account_checks"
 FINDINGS_ACTION = "iam:GetAccountAuthorizationDetails"
 # The console page that fixes a finding, by the kind of resource its ARN names; the root user's on its own pages.
 FIX_PAGES = {"user": "/console/users/", "role": "/console/roles/", "policy": "/console/policies/"}
 ROOT_FIX_PAGES = {"root-access-keys": "/account", "root-without-mfa": "/account/mfa",
                   "root-used-recently": "/console/users"}
-
-
-def _account_checks() -> ModuleType | None:
-    """The account checks, when that module is installed (the dashboard works without it)."""
-    if importlib.util.find_spec(ACCOUNT_CHECKS) is None:
-        return None
-    return importlib.import_module(ACCOUNT_CHECKS)
 
 
 def fix_link(check_id: str, resource: str) -> str:
@@ -56,9 +46,7 @@ def dashboard() -> str:
     account_id = console_principal().account_id
     aliases, aliases_refused = _section("iam:ListAccountAliases", lambda: account_settings.aliases(account_id))
     summary, summary_refused = _section("iam:GetAccountSummary", lambda: account_settings.summary(account_id))
-    checks = _account_checks()
-    findings, findings_refused = (None, None) if checks is None else _section(
-        FINDINGS_ACTION, lambda: checks.check_account(account_id))
+    findings, findings_refused = _section(FINDINGS_ACTION, lambda: account_checks.check_account(account_id))
     return render("console/dashboard.html", title="Dashboard", account_id=account_id, aliases=aliases,
                   aliases_refused=aliases_refused, summary=summary, summary_refused=summary_refused,
                   findings=findings, findings_refused=findings_refused, findings_action=FINDINGS_ACTION,
